@@ -421,7 +421,8 @@ def _write_error(path: Path, error: OSError) -> CodeAgentError:
     reason = error.strerror or str(error)
     if error.errno not in _NOT_WRITABLE:
         return CodeAgentError(f"cannot write {path}: {reason}")
-    hint = None
+    from code_agent.core.environment import in_container  # the doctor's probe, shared
+
     if in_container():
         hint = (
             "run the container as your own user so it can write the mounted directory: "
@@ -434,11 +435,6 @@ def _write_error(path: Path, error: OSError) -> CodeAgentError:
     else:
         hint = f"check the owner and permissions of {path}"
     return CodeAgentError(f"cannot write to {path}: {reason}", hint=hint)
-
-
-def in_container() -> bool:
-    """Container detection (Docker's /.dockerenv, Podman's /run/.containerenv)."""
-    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
 
 
 # --- diffs -----------------------------------------------------------------------------------
