@@ -15,6 +15,8 @@ Levels are cumulative:
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -401,8 +403,55 @@ _BASE_ASK = (
 )
 
 
-def build_context(root: Path, analysis: Analysis | None, level: str, present: set[str]) -> dict:
-    """Everything the templates may use. ``present``: framework files that exist after the run."""
+def project_name(root: Path) -> str:
+    """The name the project gives itself (pyproject, package.json, Cargo.toml, go.mod), else the
+    directory name. A container's ``/workspace`` or a staging directory says nothing useful."""
+    import tomllib
+
+    def toml(name: str) -> dict:
+        try:
+            return tomllib.loads((root / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    pyproject = toml("pyproject.toml")
+    candidates = [
+        pyproject.get("project", {}).get("name"),
+        pyproject.get("tool", {}).get("poetry", {}).get("name"),
+        toml("Cargo.toml").get("package", {}).get("name"),
+    ]
+    try:
+        candidates.append(
+            json.loads((root / "package.json").read_text(encoding="utf-8")).get("name")
+        )
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        for line in (root / "go.mod").read_text(encoding="utf-8").splitlines():
+            if line.startswith("module "):
+                parts = line.split()[1].strip("/").split("/")
+                # github.com/acme/ledger/v2: the major-version suffix is not the name
+                if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+                    parts.pop()
+                candidates.append(parts[-1])
+                break
+    except (OSError, IndexError):
+        pass
+    for name in candidates:
+        if isinstance(name, str) and name.strip() and "{" not in name:
+            return name.strip()
+    return root.resolve().name or "project"
+
+
+def build_context(
+    root: Path,
+    analysis: Analysis | None,
+    level: str,
+    present: set[str],
+    name: str | None = None,
+) -> dict:
+    """Everything the templates may use. ``present``: framework files that exist after the run;
+    ``name``: the project's name (default: :func:`project_name`)."""
     languages = []
     if analysis is not None:
         ranked = sorted(analysis.languages, key=lambda s: (-s.code, s.language))
@@ -426,7 +475,7 @@ def build_context(root: Path, analysis: Analysis | None, level: str, present: se
     ]
     conventions = [(lang, CONVENTIONS[lang]) for lang in languages if lang in CONVENTIONS]
     return {
-        "project_name": root.resolve().name or "project",
+        "project_name": name or project_name(root),
         "level": level,
         "languages": languages,
         "primary_language": languages[0] if languages else None,

@@ -50,13 +50,16 @@ def integrate(
     force: bool = False,
     dry_run: bool = False,
     analysis: Analysis | None = None,
+    project_name: str | None = None,
 ) -> IntegrationResult:
     """Plan the framework files for ``root`` and, unless ``dry_run``, write them.
 
     ``analysis`` tailors CLAUDE.md and the permissions; when None, ``root`` is analysed.
+    ``project_name`` titles CLAUDE.md; when None it comes from the project's own metadata
+    (pyproject.toml, package.json, Cargo.toml, go.mod) or the directory name.
     Returns one :class:`FileAction` per framework file of ``level``.
     """
-    result = plan(root, level=level, force=force, analysis=analysis)
+    result = plan(root, level=level, force=force, analysis=analysis, project_name=project_name)
     if dry_run:
         return result
     return apply(result)
@@ -71,6 +74,7 @@ def plan(
     level: str = framework.DEFAULT_LEVEL,
     force: bool = False,
     analysis: Analysis | None = None,
+    project_name: str | None = None,
 ) -> IntegrationResult:
     """Decide what happens to each file of ``level``. Writes nothing."""
     root = Path(root)
@@ -87,7 +91,7 @@ def plan(
     selected = framework.files_for(level)
     present = {item.target for item in selected}
     present |= {item.target for item in framework.FILES if (root / item.target).is_file()}
-    context = framework.build_context(root, analysis, level, present)
+    context = framework.build_context(root, analysis, level, present, project_name)
 
     result = IntegrationResult(root=str(root), level=level, dry_run=True, warnings=warnings)
     for item in selected:

@@ -214,6 +214,7 @@ def read_only_mount(command: list[str], directory: Path) -> subprocess.Completed
     )
     result = subprocess.run(
         ["unshare", "--mount", "sh", "-c", script, "sh", str(directory), *command],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,

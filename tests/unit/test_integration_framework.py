@@ -118,3 +118,27 @@ def test_ecosystem_names_are_matched_case_insensitively_with_aliases():
     assert framework.ecosystem("UV").name == "uv"
     assert framework.ecosystem("Go modules").name == "go"
     assert framework.ecosystem("unknown-tool") is None
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "expected"),
+    [
+        ("pyproject.toml", '[project]\nname = "billing-api"\n', "billing-api"),
+        ("pyproject.toml", '[tool.poetry]\nname = "legacy-app"\n', "legacy-app"),
+        ("package.json", '{"name": "@acme/web-ui"}', "@acme/web-ui"),
+        ("Cargo.toml", '[package]\nname = "fastgrep"\n', "fastgrep"),
+        ("go.mod", "module github.com/acme/ledger/v2\n\ngo 1.22\n", "ledger"),
+        ("pyproject.toml", "not [valid toml", "workspace"),
+    ],
+)
+def test_project_name_comes_from_metadata_then_the_directory(tmp_path, filename, content, expected):
+    root = tmp_path / "workspace"  # what a container mounts the repository as
+    root.mkdir()
+    (root / filename).write_text(content)
+    assert framework.project_name(root) == expected
+
+
+def test_an_explicit_project_name_wins(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "from-metadata"\n')
+    context = framework.build_context(tmp_path, None, "minimal", set(), name="given")
+    assert context["project_name"] == "given"
