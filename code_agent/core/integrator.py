@@ -127,7 +127,12 @@ def _plan_file(
         return FileAction(item.target, UNCHANGED, "up to date", digest=digest)
     if recorded == sha256(current):
         return FileAction(
-            item.target, UPDATE, "template changed", before=current, after=desired, digest=digest
+            item.target,
+            UPDATE,
+            "refreshed (unmodified since written)",
+            before=current,
+            after=desired,
+            digest=digest,
         )
     return _user_content(item.target, current, desired, digest, recorded, force, root)
 
@@ -196,15 +201,13 @@ def _plan_block(
         return FileAction(
             item.target,
             UPDATE,
-            "code-agent block refreshed; text outside the markers unchanged",
+            "block refreshed; text outside the markers unchanged",
             scope="block",
             before=current,
             after=after,
             digest=digest,
         )
-    action = _user_content(
-        item.target, current, after, digest, recorded, force, root, what="the code-agent block"
-    )
+    action = _user_content(item.target, current, after, digest, recorded, force, root, block=True)
     action.scope = "block"
     return action
 
@@ -217,18 +220,22 @@ def _user_content(
     recorded: str | None,
     force: bool,
     root: Path,
-    what: str = "",
+    block: bool = False,
 ) -> FileAction:
-    origin = "edited since code-agent wrote it" if recorded else "not written by code-agent"
-    if what:
-        origin = f"{what} was {origin}; text outside the markers is never changed"
+    """A file (or CLAUDE.md block) that is not, or no longer, exactly what code-agent wrote."""
+    if block:
+        origin = "block edited by hand" if recorded else "block not written by code-agent"
+        verb = "replaces the block"
+    else:
+        origin = "edited by hand" if recorded else "not written by code-agent"
+        verb = "overwrites it"
     if not force:
-        return FileAction(target, KEPT, f"{origin}; --force overwrites it after a .bak")
+        return FileAction(target, KEPT, f"{origin}; --force {verb} (after a .bak)")
     backup = backup_path(root / target).relative_to(root).as_posix()
     return FileAction(
         target,
         UPDATE,
-        f"{origin}; overwritten (--force), previous copy in {backup}",
+        f"{origin}; {'block replaced' if block else 'overwritten'} (--force), copy in {backup}",
         backup=backup,
         before=current,
         after=desired,

@@ -157,7 +157,7 @@ def test_edited_file_is_kept_and_the_edit_survives(repo):
 
     item = result.get(".claude/commands/generate-prp.md")
     assert item.action == "kept"
-    assert "edited since code-agent wrote it" in item.reason
+    assert "edited by hand" in item.reason
     assert command.read_bytes() == edited
     assert not (repo / ".claude/commands/generate-prp.md.bak").exists()
 

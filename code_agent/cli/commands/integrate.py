@@ -106,8 +106,11 @@ def _render_text(result) -> None:
     for warning in result.warnings:
         console.print(Text(f"Warning: {warning}", style="yellow"))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("Action")
-    table.add_column("File")
+    table.add_column("Action", no_wrap=True)
+    # Paths are never cut short: they are what a user copies from the report.
+    table.add_column(
+        "File", no_wrap=True, min_width=max((len(f.path) for f in result.files), default=4)
+    )
     table.add_column("Note", overflow="fold")
     for item in result.files:
         table.add_row(
