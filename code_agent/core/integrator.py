@@ -333,20 +333,22 @@ def _manifest_text(files: dict[str, dict], level: str) -> str:
 
 
 def apply(result: IntegrationResult) -> IntegrationResult:
-    """Write the planned creates and updates (backups first), then the manifest."""
+    """Write the planned creates and updates (backups first), then the manifest.
+
+    When nothing changes and the manifest already records every file, nothing is written at
+    all, so a re-run on a read-only tree succeeds.
+    """
     root = Path(result.root)
     changes = result.changed
     manifest, _ = read_manifest(root)
     before = dict(manifest)
-    if changes or any(item.action == UNCHANGED for item in result.files):
+    for item in result.files:
+        if item.action == UNCHANGED:  # adopt files that already are exactly what we write
+            manifest[item.path] = {"sha256": item.digest, "scope": item.scope}
+    if changes or manifest != before:
         _check_writable(root, [root / item.path for item in changes] + [root / MANIFEST_PATH])
     try:
-        for item in result.files:
-            if item.action == UNCHANGED:
-                manifest[item.path] = {"sha256": item.digest, "scope": item.scope}
-                continue
-            if not item.changes:
-                continue
+        for item in changes:
             path = root / item.path
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -360,8 +362,7 @@ def apply(result: IntegrationResult) -> IntegrationResult:
             manifest[item.path] = {"sha256": item.digest, "scope": item.scope}
     finally:
         # Record whatever was written, even when a later file failed, so the next run knows.
-        previous_level = _recorded_level(root)
-        if manifest != before or previous_level != result.level:
+        if manifest != before:
             manifest_file = root / MANIFEST_PATH
             try:
                 manifest_file.parent.mkdir(parents=True, exist_ok=True)
@@ -370,13 +371,6 @@ def apply(result: IntegrationResult) -> IntegrationResult:
                 raise _write_error(manifest_file, error) from error
     result.dry_run = False
     return result
-
-
-def _recorded_level(root: Path) -> str | None:
-    try:
-        return json.loads((root / MANIFEST_PATH).read_text(encoding="utf-8")).get("level")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:

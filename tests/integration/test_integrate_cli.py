@@ -242,10 +242,16 @@ def test_unwritable_path_exits_1_with_one_line_naming_it(cli_path, project):
     ]
 
 
-def test_check_works_on_a_read_only_tree(cli_path, project):
+def test_read_only_tree_can_be_checked_and_an_integrated_one_re_run(run_cli, cli_path, project):
     result = read_only_mount([cli_path, "integrate", str(project), "--check"], project)
     assert result.returncode == 4, result.stderr
     assert "would change" in result.stderr
+
+    assert run_cli("integrate", str(project)).returncode == 0
+    # Nothing to change: a plain run writes nothing, so a read-only mount is no error.
+    result = read_only_mount([cli_path, "integrate", str(project)], project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1].endswith("0 created, 0 updated, 7 unchanged, 0 kept")
 
 
 @pytest.mark.slow
