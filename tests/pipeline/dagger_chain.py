@@ -25,7 +25,7 @@ class Call:
 
 def calls(obj: Type) -> list[Call]:
     """Every call that built ``obj``, root first."""
-    return [Call(f.type_name, f.name, dict(f.args)) for f in obj._ctx.selections]  # noqa: SLF001
+    return [Call(f.type_name, f.name, dict(f.args)) for f in obj._ctx.selections]
 
 
 def named(obj: Type, name: str) -> list[Call]:

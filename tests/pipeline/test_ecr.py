@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from code_agent_ci import ecr
 from code_agent_ci.main import prepare_ecr
 
@@ -127,7 +126,9 @@ def test_static_credentials_are_used_as_given(clean_aws):
         REGION, access_key_id="AKIAX", secret_access_key="s3cr3t", session_token="tok"
     )
     assert (creds.access_key_id, creds.secret_access_key, creds.session_token) == (
-        "AKIAX", "s3cr3t", "tok"
+        "AKIAX",
+        "s3cr3t",
+        "tok",
     )
     assert creds.source == "static"
 
@@ -173,14 +174,21 @@ def test_existing_tags_of_a_missing_repository_is_empty(client):
     assert ecr.existing_tags(client, "ca-never-created", ["0.1.0"]) == []
 
 
-def test_prepare_ecr_refuses_to_overwrite_an_existing_version_tag(moto_server, clean_aws, repo_name):
+def test_prepare_ecr_refuses_to_overwrite_an_existing_version_tag(
+    moto_server, clean_aws, repo_name
+):
     client = ecr.ecr_client(REGION, ecr.AwsCredentials("AKIAX", "s"), moto_server)
     ecr.ensure_repository(client, repo_name)
     put_manifest(client, repo_name, "0.1.0")
-    args = dict(
-        region=REGION, account_id=ACCOUNT, repository=repo_name, planned=["0.1.0", "0.1"],
-        access_key_id="AKIAX", secret_access_key="s", endpoint_url=moto_server,
-    )
+    args = {
+        "region": REGION,
+        "account_id": ACCOUNT,
+        "repository": repo_name,
+        "planned": ["0.1.0", "0.1"],
+        "access_key_id": "AKIAX",
+        "secret_access_key": "s",
+        "endpoint_url": moto_server,
+    }
 
     with pytest.raises(ecr.EcrError, match=rf"{repo_name}:0.1.0 already exists.*--force"):
         prepare_ecr(force=False, **args)
@@ -193,16 +201,28 @@ def test_prepare_ecr_lets_moving_tags_be_republished(moto_server, clean_aws, rep
     put_manifest(client, repo_name, "latest")
 
     login = prepare_ecr(
-        region=REGION, account_id="", repository=repo_name, planned=["latest", "main"],
-        force=False, web_identity_token=OIDC_TOKEN, role_arn=ROLE_ARN, endpoint_url=moto_server,
+        region=REGION,
+        account_id="",
+        repository=repo_name,
+        planned=["latest", "main"],
+        force=False,
+        web_identity_token=OIDC_TOKEN,
+        role_arn=ROLE_ARN,
+        endpoint_url=moto_server,
     )
     assert login.username == "AWS"
 
 
 def test_prepare_ecr_creates_the_repository_through_web_identity(moto_server, clean_aws, repo_name):
     prepare_ecr(
-        region=REGION, account_id=ACCOUNT, repository=repo_name, planned=["develop"],
-        force=False, web_identity_token=OIDC_TOKEN, role_arn=ROLE_ARN, endpoint_url=moto_server,
+        region=REGION,
+        account_id=ACCOUNT,
+        repository=repo_name,
+        planned=["develop"],
+        force=False,
+        web_identity_token=OIDC_TOKEN,
+        role_arn=ROLE_ARN,
+        endpoint_url=moto_server,
     )
     client = ecr.ecr_client(REGION, ecr.AwsCredentials("AKIAX", "s"), moto_server)
     stored = client.describe_repositories(repositoryNames=[repo_name])["repositories"][0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from code_agent_ci.tags import (
     TagPlanError,
     is_valid_tag,
@@ -17,6 +16,7 @@ pytestmark = pytest.mark.pipeline
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
+# fmt: off
 PLANS = [
     # (id, version, branch, git_tag, build_number, commit, expected tags)
     ("release tag -> X.Y.Z and X.Y", "1.4.2", None, "v1.4.2", None, None, ["1.4.2", "1.4"]),
@@ -48,6 +48,7 @@ PLANS = [
     ("branch named like X.Y is prefixed", "0.1.0", "release/1.2", None, None, None,
      ["release-1.2"]),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -61,6 +62,7 @@ def test_plan_tags_follows_the_rules(version, branch, git_tag, build, commit, ex
     assert all(is_valid_tag(tag) for tag in tags)
 
 
+# fmt: off
 REFUSED = [
     ("no branch and no tag", "0.1.0", None, None, None, None, "nothing to tag"),
     ("blank branch", "0.1.0", "  ", None, None, None, "nothing to tag"),
@@ -77,6 +79,7 @@ REFUSED = [
     ("commit too short", "0.1.0", "main", None, None, "abc12", "not a hexadecimal git commit"),
     ("branch without usable characters", "0.1.0", "///", None, None, None, "no characters usable"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -106,8 +109,15 @@ def test_slug_never_ends_in_a_separator_after_truncation():
 @pytest.mark.parametrize(
     ("tag", "valid"),
     [
-        ("latest", True), ("_x", True), ("1.2.3", True), ("a" * 128, True),
-        ("a" * 129, False), ("-x", False), (".x", False), ("a/b", False), ("", False),
+        ("latest", True),
+        ("_x", True),
+        ("1.2.3", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("-x", False),
+        (".x", False),
+        ("a/b", False),
+        ("", False),
         ("a:b", False),
     ],
 )
@@ -117,8 +127,17 @@ def test_is_valid_tag_follows_the_oci_grammar(tag, valid):
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("1.2.3", True), ("0.1.0", True), ("10.20.30", True), ("1.2", False), ("latest", False),
-     ("v1.2.3", False), ("01.2.3", False), ("1.2.3-rc1", False), ("sha-1234567", False)],
+    [
+        ("1.2.3", True),
+        ("0.1.0", True),
+        ("10.20.30", True),
+        ("1.2", False),
+        ("latest", False),
+        ("v1.2.3", False),
+        ("01.2.3", False),
+        ("1.2.3-rc1", False),
+        ("sha-1234567", False),
+    ],
 )
 def test_is_version_tag_recognises_only_immutable_release_tags(tag, expected):
     assert is_version_tag(tag) is expected

@@ -215,9 +215,9 @@ def ensure_repository(
     except Exception as exc:
         raise aws_error(exc, "ecr:DescribeRepositories") from exc
 
-    encryption = {"encryptionType": "KMS", "kmsKey": kms_key} if kms_key else {
-        "encryptionType": "AES256"
-    }
+    encryption = (
+        {"encryptionType": "KMS", "kmsKey": kms_key} if kms_key else {"encryptionType": "AES256"}
+    )
     try:
         created = client.create_repository(
             repositoryName=name,
@@ -263,7 +263,9 @@ def decode_authorization(token: str, proxy_endpoint: str) -> RegistryLogin:
     try:
         username, sep, password = base64.b64decode(token, validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        raise EcrError("ECR returned an authorization token that is not base64 user:password") from None
+        raise EcrError(
+            "ECR returned an authorization token that is not base64 user:password"
+        ) from None
     if not sep or not username or not password:
         raise EcrError("ECR returned an authorization token without user:password")
     host = proxy_endpoint.removeprefix("https://").removeprefix("http://").rstrip("/")

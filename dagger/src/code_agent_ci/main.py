@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import anyio
+
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
@@ -39,23 +40,22 @@ VERSION_FILE = "code_agent/__init__.py"
 SMOKE_PROJECT = "smoke-cli"
 PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
 
-# What the build context leaves out: the same patterns as .dockerignore, so `dagger call`
-# uploads what `docker build` would send (a test keeps the two lists equal).
-SOURCE_IGNORE = [
-    ".git",
-    ".venv",
+# What the build context holds: .dockerignore's allow-list verbatim (a test keeps them equal),
+# so `dagger call` uploads what `docker build` sends, plus the two files Docker reads from the
+# context even when ignored: the Dockerfile and .dockerignore itself.
+DOCKERIGNORE = [
+    "*",
+    "!pyproject.toml",
+    "!uv.lock",
+    "!README.md",
+    "!code_agent/",
+    "!tests/",
+    "!docker-entrypoint.sh",
     "**/__pycache__",
-    "**/*.pyc",
-    ".pytest_cache",
-    ".ruff_cache",
-    "dist",
-    "build",
-    "*.egg-info",
-    "bench/results",
-    ".airgap",
-    "image.tar",
-    "dagger/sdk",
+    "**/*.py[cod]",
+    "**/.pytest_cache",
 ]
+SOURCE_IGNORE = [*DOCKERIGNORE, "!Dockerfile", "!.dockerignore"]
 
 Source = Annotated[
     dagger.Directory,
@@ -148,9 +148,7 @@ class CodeAgentCi:
     ) -> str:
         """Smoke-test the image as its non-root user: --version, analyze, create; a short report."""
         version = await package_version(source)
-        image = runtime_image(
-            source, python_image=python_image, uv_image=uv_image, version=version
-        )
+        image = runtime_image(source, python_image=python_image, uv_image=uv_image, version=version)
         return await run_smoke_checks(image, workspace, version)
 
     @function
@@ -177,15 +175,13 @@ class CodeAgentCi:
         commit: Annotated[str, Doc("Git commit, for the sha-<7> tag and revision label")] = "",
         platforms: Annotated[
             list[str], Doc("Platforms; several make one multi-platform manifest")
-        ] = list(DEFAULT_PLATFORMS),
+        ] = list(DEFAULT_PLATFORMS),  # noqa: B006 - registered as the visible default; never mutated
         force: Annotated[bool, Doc("Overwrite an existing X.Y.Z version tag")] = False,
         kms_key: Annotated[
             str, Doc("KMS key for a new repository's encryption (default: AES256)")
         ] = "",
         aws_access_key_id: Annotated[dagger.Secret | None, Doc("AWS access key id")] = None,
-        aws_secret_access_key: Annotated[
-            dagger.Secret | None, Doc("AWS secret access key")
-        ] = None,
+        aws_secret_access_key: Annotated[dagger.Secret | None, Doc("AWS secret access key")] = None,
         aws_session_token: Annotated[
             dagger.Secret | None, Doc("AWS session token (temporary credentials)")
         ] = None,
@@ -291,8 +287,10 @@ def sample_workspace() -> dagger.Directory:
             "app/main.py",
             '"""Sample service."""\n\n\ndef main() -> int:\n    # entry point\n    return 0\n',
         )
-        .with_new_file("app/test_main.py", "from app.main import main\n\n\ndef test_main():\n"
-                       "    assert main() == 0\n")
+        .with_new_file(
+            "app/test_main.py",
+            "from app.main import main\n\n\ndef test_main():\n    assert main() == 0\n",
+        )
         .with_new_file("README.md", "# sample\n\nA tree for code-agent's smoke test.\n")
     )
 
@@ -336,7 +334,8 @@ def smoke_steps(
     ctr = (
         image.with_user(RUNTIME_USER)
         .with_mounted_directory(
-            WORKSPACE, workspace if workspace is not None else sample_workspace(),
+            WORKSPACE,
+            workspace if workspace is not None else sample_workspace(),
             owner=RUNTIME_UID_GID,
         )
         .with_workdir(WORKSPACE)
@@ -360,9 +359,7 @@ def publish_steps(
     ctr = variants[0]
     if password is not None:
         ctr = ctr.with_registry_auth(host, username, password)
-    return [
-        PublishStep(f"{host}/{repository}:{tag}", ctr, list(variants[1:])) for tag in planned
-    ]
+    return [PublishStep(f"{host}/{repository}:{tag}", ctr, list(variants[1:])) for tag in planned]
 
 
 def check_platforms(platforms: list[str]) -> list[str]:

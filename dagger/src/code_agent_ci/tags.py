@@ -67,10 +67,14 @@ def read_package_version(init_py: str) -> str:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             value = node.value
-            if "__version__" in names and isinstance(value, ast.Constant):
-                if isinstance(value.value, str) and value.value.strip():
-                    return value.value.strip()
-    raise TagPlanError("code_agent/__init__.py has no __version__ = \"X.Y.Z\" string")
+            if (
+                "__version__" in names
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and value.value.strip()
+            ):
+                return value.value.strip()
+    raise TagPlanError('code_agent/__init__.py has no __version__ = "X.Y.Z" string')
 
 
 def plan_tags(
