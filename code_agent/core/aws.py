@@ -151,6 +151,18 @@ def missing_credentials_hint(info: AwsInfo, *, container: bool, home: str | None
     )
 
 
+REGION_HINT = "set AWS_DEFAULT_REGION (boto3 reads it, not AWS_REGION), or `region` in the profile"
+
+
+def region_missing_message(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    if env.get("AWS_REGION"):
+        return (
+            f"no AWS region for boto3: AWS_REGION={env['AWS_REGION']} is set, but boto3 ignores it"
+        )
+    return "no AWS region configured"
+
+
 def profile_hint(info: AwsInfo, *, container: bool) -> str:
     """How to fix an AWS_PROFILE that names no profile boto3 can find."""
     if info.profiles:
@@ -205,8 +217,8 @@ def caller_identity(
         raise AwsConfigError("boto3 found no AWS credentials", hint=missing_hint) from None
     except NoRegionError:
         raise AwsConfigError(
-            "no AWS region configured",
-            hint="set AWS_REGION (or AWS_DEFAULT_REGION), or `region` in the AWS config profile",
+            region_missing_message(),
+            hint=REGION_HINT,
         ) from None
     except ProfileNotFound:
         raise AwsConfigError(

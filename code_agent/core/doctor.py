@@ -35,8 +35,17 @@ def python_info() -> PythonInfo:
 
 
 def workspace_problems(ws: WorkspaceInfo, user: UserInfo, container: bool) -> list[Problem]:
+    me = f"{user.uid}:{user.gid}"
     if ws.writable:
         return []
+    if not ws.exists and ws.error == "Permission denied":
+        hint = (
+            f"run with {USER_FLAG}, or mount the project at /workspace"
+            if container
+            else f"pick a directory you can reach, or fix the permissions of {ws.path}'s parents"
+        )
+        message = f"workspace {ws.path} is not reachable for {me}: {ws.error}"
+        return [Problem("workspace-not-accessible", message, hint)]
     if not ws.exists:
         return [
             Problem(
@@ -56,7 +65,6 @@ def workspace_problems(ws: WorkspaceInfo, user: UserInfo, container: bool) -> li
             )
         ]
     owner = f"{ws.owner_uid}:{ws.owner_gid}"
-    me = f"{user.uid}:{user.gid}"
     message = f"workspace {ws.path} is not writable for {me} (owner {owner}): {ws.error}"
     if ws.error == "Read-only file system":
         hint = (
@@ -143,15 +151,7 @@ def aws_problems(info: AwsInfo, user: UserInfo, container: bool) -> list[Problem
             )
         )
     if not info.region and not creds.error:
-        found.append(
-            Problem(
-                "aws-region-missing",
-                "no AWS region configured",
-                "set AWS_REGION (or AWS_DEFAULT_REGION)"
-                + (", e.g. -e AWS_REGION" if container else "")
-                + ", or `region` in the AWS config profile",
-            )
-        )
+        found.append(Problem("aws-region-missing", aws.region_missing_message(), aws.REGION_HINT))
     return found
 
 

@@ -137,24 +137,28 @@ def probe_user(environ: Mapping[str, str] | None = None) -> UserInfo:
     home = env.get("HOME") or passwd_home
     info = UserInfo(uid=uid, gid=gid, name=name, home=home)
     if home:
-        home_path = Path(home)
-        info.home_exists = home_path.is_dir()
-        info.home_writable = info.home_exists and probe_writable(home_path)[0]
+        info.home_exists = os.path.isdir(home)  # False, not an exception, when not searchable
+        info.home_writable = info.home_exists and probe_writable(Path(home))[0]
     return info
 
 
 def probe_workspace(path: Path) -> WorkspaceInfo:
-    """Whether ``path`` is a directory this process can create files in, and who owns it."""
+    """Whether ``path`` is a directory this process can create files in, and who owns it.
+
+    A path this user cannot even reach (a parent without search permission) is reported with
+    ``exists=False`` and ``error="Permission denied"``, not as missing.
+    """
+    import stat
+
     absolute = Path(os.path.abspath(path))
-    info = WorkspaceInfo(
-        path=str(absolute), exists=absolute.exists(), is_dir=absolute.is_dir(), writable=False
-    )
+    info = WorkspaceInfo(path=str(absolute), exists=False, is_dir=False, writable=False)
     try:
-        stat = absolute.stat()
-        info.owner_uid, info.owner_gid = stat.st_uid, stat.st_gid
+        status = absolute.stat()
     except OSError as error:
         info.error = error.strerror or str(error)
         return info
+    info.exists, info.is_dir = True, stat.S_ISDIR(status.st_mode)
+    info.owner_uid, info.owner_gid = status.st_uid, status.st_gid
     if not info.is_dir:
         info.error = "Not a directory"
         return info

@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 
 from code_agent.cli.output import emit_json, format_option, settings, stderr_console
-from code_agent.exceptions import AwsConfigError, CheckFailedError
+from code_agent.exceptions import AwsConfigError, CheckFailedError, InvalidInputError
 from code_agent.models.doctor import DoctorReport
 
 
 @click.command()
 @click.option(
     "--path",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=".",
     show_default="the current directory",
     help="Workspace whose writability to check.",
@@ -35,6 +35,12 @@ def doctor(path: Path, check_aws: bool, check: bool, output_format: str) -> None
     """
     from code_agent.core.doctor import run
 
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InvalidInputError(f"--path {path} does not exist") from None
+    except OSError:
+        pass  # e.g. not reachable for this user: that is what doctor reports
     report = run(path, check_aws=check_aws)
     if output_format == "json":
         emit_json("doctor", report.to_dict())
