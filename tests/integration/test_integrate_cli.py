@@ -270,3 +270,25 @@ def test_the_wheel_ships_every_framework_template(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for item in FILES:
         assert f"code_agent/templates/agent/{item.template}" in names, item.template
+
+
+def test_integrate_help_imports_neither_jinja2_nor_boto3(cli_path):
+    # sys.modules, not -X importtime: the lazy group loads commands with importlib.import_module,
+    # which importtime does not report.
+    probe = (
+        "import sys\n"
+        "from code_agent.cli.main import cli\n"
+        "try:\n"
+        "    cli.main(args=['integrate', '--help'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(*sorted(sys.modules), sep='\\n', file=sys.stderr)\n"
+    )
+    python = Path(cli_path).parent / "python"
+    result = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0 and "--level" in result.stdout, result.stderr
+    loaded = {name.split(".")[0] for name in result.stderr.splitlines()}
+    assert "code_agent.cli.commands.integrate" in result.stderr.splitlines()
+    assert not loaded & {"jinja2", "boto3", "botocore", "pydantic"}
