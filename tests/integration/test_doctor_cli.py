@@ -335,7 +335,7 @@ def test_doctor_text_report_goes_to_stderr_and_json_to_stdout(run_cli, aws_env, 
     ):
         assert f"\n{label} " in "\n" + text.stderr, label
     assert "\x1b[" not in text.stderr  # not a TTY: no colour
-    result, doc = doctor(run_cli, env=env, cwd=workspace)
+    _, doc = doctor(run_cli, env=env, cwd=workspace)
     assert set(doc) >= {
         "formatVersion",
         "kind",
@@ -392,6 +392,7 @@ def test_workspace_owned_by_another_user_is_reported_with_the_user_flag_hint(
             "--format",
             "json",
         ],
+        check=False,
         capture_output=True,
         text=True,
         env=env,
@@ -422,6 +423,7 @@ def test_read_only_mounted_workspace_is_reported_with_the_read_only_hint(
     script = 'mount --bind -o ro "$1" "$1" && exec "$2" doctor --check --path "$1" --format json'
     result = subprocess.run(
         ["unshare", "--mount", "sh", "-c", script, "sh", str(workspace), cli_path],
+        check=False,
         capture_output=True,
         text=True,
         env={**aws_env, "HOME": str(tmp_path)},
@@ -464,6 +466,7 @@ def test_workspace_this_user_cannot_reach_is_reported_not_called_missing(
             "--format",
             "json",
         ],
+        check=False,
         capture_output=True,
         text=True,
         env={**aws_env, "HOME": "/"},
@@ -480,7 +483,7 @@ def test_workspace_this_user_cannot_reach_is_reported_not_called_missing(
 
 
 def test_doctor_reports_where_the_running_code_agent_came_from(run_cli, aws_env, workspace):
-    result, doc = doctor(run_cli, env=aws_env, cwd=workspace)
+    _, doc = doctor(run_cli, env=aws_env, cwd=workspace)
     origin = doc["code_agent"]
     assert origin["distribution"] == "code-agent"
     assert origin["version"] == origin["distribution_version"] == code_agent.__version__
@@ -501,6 +504,7 @@ def test_doctor_reports_where_the_running_code_agent_came_from(run_cli, aws_env,
 def imported_modules(args: list[str], env: dict[str, str], cwd: Path) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "code_agent", *args],
+        check=False,
         capture_output=True,
         text=True,
         env=env,
