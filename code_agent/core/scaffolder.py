@@ -404,11 +404,12 @@ def scaffold(
         with tempfile.TemporaryDirectory(prefix="code-agent-dry-run-") as staging:
             project = Path(staging) / name
             project.mkdir()
+            _seed_framework_files(target, project)
             sources = _build(info, template_dir, name, variables, project, integrate)
+            result.files = _actions(target, sources, project)
         problems = _conflicts(target, list(sources)) if target.is_dir() else []
         if problems:
             raise CodeAgentError(f"cannot place the project in {target}: {problems[0]}")
-        result.files = _actions(target, sources)
         return result
 
     with _created_dirs(output):
@@ -426,8 +427,9 @@ def scaffold(
         try:
             project = staging / name
             project.mkdir()  # normal modes from the umask (mkdtemp's own directory is 0700)
+            _seed_framework_files(target, project)
             sources = _build(info, template_dir, name, variables, project, integrate)
-            result.files = _actions(target, sources)
+            result.files = _actions(target, sources, project)
             if not target.exists():
                 # One atomic step: the project appears whole or not at all.
                 os.rename(project, target)
@@ -435,7 +437,10 @@ def scaffold(
                 problems = _conflicts(target, list(sources))
                 if problems:
                     raise CodeAgentError(f"cannot place the project in {target}: {problems[0]}")
-                for relative in sources:
+                for entry in result.files:
+                    if entry.action == "unchanged":
+                        continue
+                    relative = entry.path
                     destination = target / relative
                     destination.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(project / relative, destination)
@@ -452,12 +457,34 @@ def scaffold(
     return result
 
 
-def _actions(target: Path, sources: Mapping[str, str]) -> list[FileAction]:
-    return [
-        FileAction(
-            path=relative,
-            action="overwrite" if (target / relative).exists() else "create",
-            source=source,
-        )
-        for relative, source in sources.items()
-    ]
+def _actions(target: Path, sources: Mapping[str, str], project: Path) -> list[FileAction]:
+    actions = []
+    for relative, source in sources.items():
+        existing = target / relative
+        if not existing.is_file():
+            action = "create"
+        elif existing.read_bytes() == (project / relative).read_bytes():
+            action = "unchanged"  # identical: not rewritten
+        else:
+            action = "overwrite"
+        actions.append(FileAction(path=relative, action=action, source=source))
+    return actions
+
+
+def _seed_framework_files(target: Path, project: Path) -> None:
+    """Copy the target's existing agent framework files (and manifest) into the staging project.
+
+    integrate() then sees them as it would in the target itself: a CLAUDE.md keeps the user's
+    text outside the code-agent markers, a framework file the user edited is kept, and the
+    manifest stays consistent. Without this, --force would replace them wholesale.
+    """
+    if not target.is_dir():
+        return
+    from code_agent.core import framework
+
+    for relative in sorted({item.target for item in framework.FILES} | {framework.MANIFEST_PATH}):
+        existing = target / relative
+        if existing.is_file() and not existing.is_symlink():
+            destination = project / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(existing, destination)

@@ -49,7 +49,11 @@ class TemplateInfo:
 
 @dataclass
 class FileAction:
-    """One file of the generated project: ``create`` (new) or ``overwrite`` (existed, ``--force``)."""
+    """One file of the generated project.
+
+    ``create`` (new), ``overwrite`` (existed with other content: ``--force``) or ``unchanged``
+    (existed with exactly this content: not rewritten).
+    """
 
     path: str  # POSIX path relative to the project root
     action: str
@@ -83,5 +87,6 @@ class ScaffoldResult:
             "totals": {
                 "create": self.count("create"),
                 "overwrite": self.count("overwrite"),
+                "unchanged": self.count("unchanged"),
             },
         }

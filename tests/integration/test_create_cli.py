@@ -87,7 +87,7 @@ def test_create_writes_the_project_and_reports_json(run_cli, tmp_path):
     assert written["src/release_tool/cli.py"]["source"] == "template"
     assert written["CLAUDE.md"]["source"] == "framework"
     assert written[".code-agent-answers.json"]["source"] == "answers"
-    assert report["totals"] == {"create": len(written), "overwrite": 0}
+    assert report["totals"] == {"create": len(written), "overwrite": 0, "unchanged": 0}
     answers = json.loads((project / ".code-agent-answers.json").read_text())
     assert answers["template"] == "python-cli"
     assert answers["variables"]["package_name"] == "release_tool"

@@ -458,3 +458,28 @@ def test_generated_files_are_byte_identical_across_runs(tmp_path, template):
     assert list(first) == list(second)
     different = [path for path in first if first[path] != second[path]]
     assert different == []
+
+
+def test_force_keeps_user_text_in_an_existing_claude_md(tmp_path):
+    target = tmp_path / "svc"
+    target.mkdir()
+    (target / "CLAUDE.md").write_text("# Team notes\n\nDeploy on Tuesdays.\n")
+    result = scaffolder.scaffold("python-cli", "svc", tmp_path, force=True)
+    claude = (target / "CLAUDE.md").read_text()
+    assert claude.startswith("# Team notes\n\nDeploy on Tuesdays.\n")
+    assert "<!-- code-agent:begin -->" in claude
+    assert {e.path: e.action for e in result.files}["CLAUDE.md"] == "overwrite"
+
+
+def test_force_on_a_generated_project_rewrites_only_what_differs(tmp_path):
+    scaffolder.scaffold("python-cli", "svc", tmp_path)
+    target = tmp_path / "svc"
+    (target / "README.md").write_text("edited\n")
+    (target / ".claude" / "commands" / "generate-prp.md").write_text("my own command\n")
+    result = scaffolder.scaffold("python-cli", "svc", tmp_path, force=True)
+    actions = {e.path: e.action for e in result.files}
+    assert actions.pop("README.md") == "overwrite"  # a template file: --force restores it
+    assert set(actions.values()) == {"unchanged"}
+    # A framework file the user edited is theirs (integrate keeps it), even with --force.
+    assert (target / ".claude/commands/generate-prp.md").read_text() == "my own command\n"
+    assert (target / "README.md").read_text().startswith("# svc\n")

@@ -135,23 +135,27 @@ def _render_result(result) -> None:
     table.add_column("action")
     table.add_column("path")
     table.add_column("from", style="dim")
-    verb = "would " if result.dry_run else ""
+    styles = {"create": "green", "overwrite": "yellow", "unchanged": "dim"}
     for entry in result.files:
-        style = "yellow" if entry.action == "overwrite" else "green"
-        table.add_row(Text(f"{verb}{entry.action}", style=style), entry.path, entry.source)
+        label = entry.action
+        if result.dry_run and entry.action != "unchanged":
+            label = f"would {label}"
+        table.add_row(Text(label, style=styles[entry.action]), Text(entry.path), entry.source)
     console.print(table)
-    created, overwritten = result.count("create"), result.count("overwrite")
-    summary = (
-        f"{created} to create, {overwritten} to overwrite"
-        if result.dry_run
-        else (f"{created} created, {overwritten} overwritten")
-    )
+    counts = {action: result.count(action) for action in styles}
+    if result.dry_run:
+        summary = f"{counts['create']} to create, {counts['overwrite']} to overwrite"
+    else:
+        summary = f"{counts['create']} created, {counts['overwrite']} overwritten"
+    if counts["unchanged"]:
+        summary += f", {counts['unchanged']} unchanged"
     if result.dry_run:
         console.print(
-            f"Dry run: {result.target} from {result.template}: {summary}; nothing written."
+            f"Dry run: {result.target} from {result.template}: {summary}; nothing written.",
+            markup=False,
         )
         return
-    console.print(f"Created {result.target} from {result.template}: {summary}.")
+    console.print(f"Created {result.target} from {result.template}: {summary}.", markup=False)
     if result.next_steps:
         console.print("Next steps:")
         console.print(f"  cd {result.target}", markup=False)
