@@ -19,19 +19,29 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import free_port, http_ok, skip_or_fail, wait_until
+from conftest import REPO_ROOT, free_port, http_ok, skip_or_fail, wait_until
 
 import code_agent
 from code_agent.core.environment import in_container
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers for
+SCHEMA = json.loads((REPO_ROOT / "docs" / "schemas" / "doctor.schema.json").read_text())
 USER_FLAG = '--user "$(id -u):$(id -g)"'
 
 
 def doctor(run_cli, *args, env, cwd):
+    """Run `doctor --format json`; every document must match the documented schema."""
     result = run_cli("doctor", *args, "--format", "json", cwd=cwd, env=env)
     document = json.loads(result.stdout) if result.stdout.strip() else None
+    if document is not None:
+        validate(document)
     return result, document
+
+
+def validate(document: dict) -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator(SCHEMA).validate(document)
 
 
 def without_keys(env: dict[str, str]) -> dict[str, str]:
@@ -400,6 +410,7 @@ def test_workspace_owned_by_another_user_is_reported_with_the_user_flag_hint(
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
+    validate(doc)
     ws = doc["workspace"]
     assert (ws["writable"], ws["error"], ws["owner_uid"]) == (False, "Permission denied", 0)
     assert doc["user"]["uid"] == 65534
@@ -433,6 +444,7 @@ def test_read_only_mounted_workspace_is_reported_with_the_read_only_hint(
         skip_or_fail(f"cannot make a read-only bind mount here: {result.stderr.strip()}")
     assert result.returncode == 4, result.stderr
     doc = json.loads(result.stdout)
+    validate(doc)
     assert (doc["workspace"]["writable"], doc["workspace"]["error"]) == (
         False,
         "Read-only file system",
@@ -474,6 +486,7 @@ def test_workspace_this_user_cannot_reach_is_reported_not_called_missing(
     )
     assert result.returncode == 4, result.stderr
     doc = json.loads(result.stdout)
+    validate(doc)
     assert (doc["workspace"]["exists"], doc["workspace"]["error"]) == (False, "Permission denied")
     codes = [p["code"] for p in doc["problems"]]
     assert "workspace-not-accessible" in codes and "workspace-missing" not in codes
@@ -524,3 +537,13 @@ def test_boto3_is_imported_only_when_doctor_calls_aws(aws_env, workspace):
     assert "botocore.session" in plain  # resolving the credential source needs botocore
     assert "boto3" not in plain
     assert "boto3" in imported_modules(["doctor", "--aws"], aws_env, workspace)
+
+
+def test_schema_rejects_a_renamed_identity_key(run_cli, aws_env, workspace):
+    # The schema is strict enough that renaming a documented key would fail the tests above.
+    from jsonschema import ValidationError
+
+    _, doc = doctor(run_cli, env=aws_env, cwd=workspace)
+    doc["aws"]["identity"] = {"account": MOTO_ACCOUNT, "Arn": "arn", "UserId": "u"}
+    with pytest.raises(ValidationError):
+        validate(doc)
