@@ -77,6 +77,7 @@ def _load_manifest(name: str, directory: Traversable) -> TemplateInfo:
         data = tomllib.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise CodeAgentError(f"template {name}: {MANIFEST} is not valid TOML: {error}") from error
+    agent = data.get("agent", {})
     variables = []
     for var_name, spec in data.get("variables", {}).items():
         if not isinstance(spec, dict) or "default" not in spec:
@@ -96,6 +97,8 @@ def _load_manifest(name: str, directory: Traversable) -> TemplateInfo:
         description=str(data.get("description", "")),
         variables=tuple(variables),
         next_steps=tuple(str(step) for step in data.get("next_steps", ())),
+        package_managers=tuple(str(m) for m in agent.get("package_managers", ())),
+        test_command=agent.get("test_command"),
     )
 
 
@@ -260,10 +263,29 @@ def _files_under(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in root.rglob("*") if not path.is_dir()}
 
 
-def _default_integrate(root: Path) -> object:
-    from code_agent.core.integrator import integrate
+def framework_integrate(info: TemplateInfo) -> Integrate:
+    """``integrate --level standard`` for a freshly rendered project of template ``info``.
 
-    return integrate(root, level="standard", analysis=None)
+    A new project cannot show everything yet: before the first ``uv run`` there is no uv.lock,
+    so the analysis would take a uv project for a pip one. The manifest's ``[agent]`` table
+    says what the template knows (package managers, test command); the rest is analysed.
+    """
+
+    def run(root: Path) -> object:
+        from code_agent.core.integrator import FRAMEWORK_DIRS, integrate
+
+        analysis = None
+        if info.package_managers or info.test_command:
+            from code_agent.core.analyzer import analyze
+
+            analysis = analyze(root, exclude_dirs=FRAMEWORK_DIRS)
+            if info.package_managers:
+                analysis.package_managers = list(info.package_managers)
+            if info.test_command:
+                analysis.test_command = info.test_command
+        return integrate(root, level="standard", analysis=analysis)
+
+    return run
 
 
 def answers_document(template: str, name: str, variables: Mapping[str, str]) -> str:
@@ -371,7 +393,7 @@ def scaffold(
     info = get_template(template, root)
     validate_name(name)
     variables = resolve_variables(info, name, overrides)
-    integrate = integrate or _default_integrate
+    integrate = integrate or framework_integrate(info)
 
     output = Path(output_dir)
     target = output / name

@@ -443,10 +443,13 @@ def test_project_gets_the_standard_agent_framework_files(tmp_path):
         assert (project / expected).is_file()
     assert any(path.startswith("PRPs/templates/") for path in framework)
     assert any(path.startswith("PRPs/ai_docs/") for path in framework)
-    # The same files `integrate --level standard` writes into an equal tree.
+    # The same files `integrate --level standard` writes, plus its manifest ...
     from code_agent.core.integrator import integrate
 
-    again = integrate(project, level="standard", analysis=None)
+    plain = integrate(project, level="standard", analysis=None, dry_run=True)
+    assert framework == {a.path for a in plain.files} | {".claude/code-agent-manifest.json"}
+    # ... and running the framework step again changes nothing: the manifest matches.
+    again = scaffolder.framework_integrate(scaffolder.get_template("python-cli"))(project)
     assert {a.action for a in again.files} == {"unchanged"}
 
 
@@ -483,3 +486,24 @@ def test_force_on_a_generated_project_rewrites_only_what_differs(tmp_path):
     # A framework file the user edited is theirs (integrate keeps it), even with --force.
     assert (target / ".claude/commands/generate-prp.md").read_text() == "my own command\n"
     assert (target / "README.md").read_text().startswith("# svc\n")
+
+
+@pytest.mark.parametrize(
+    ("template", "test_command", "install"),
+    [
+        ("python-cli", "uv run pytest", "uv sync"),
+        ("python-microservice", "uv run pytest", "uv sync"),
+        ("terraform-module", "terraform test", None),
+    ],
+)
+def test_claude_md_tells_how_the_generated_project_is_tested(
+    tmp_path, template, test_command, install
+):
+    scaffolder.scaffold(template, "proj", tmp_path)
+    claude = (tmp_path / "proj" / "CLAUDE.md").read_text()
+    settings = json.loads((tmp_path / "proj" / ".claude" / "settings.json").read_text())
+    assert f"Run the tests: `{test_command}`" in claude
+    assert f"Bash({test_command}:*)" in settings["permissions"]["allow"]
+    if install:
+        assert f"Install dependencies: `{install}`" in claude
+    assert "pip install" not in claude
