@@ -190,6 +190,20 @@ def resolve_variables(
     return values
 
 
+def preview_defaults(info: TemplateInfo, name: str = "NAME") -> dict[str, str]:
+    """Defaults as a person reads them: computed ones rendered for a placeholder NAME."""
+    import jinja2
+
+    env = _jinja_env()
+    context: dict[str, str] = {"project_name": name}
+    for variable in info.variables:
+        try:
+            context[variable.name] = env.from_string(variable.default).render(context)
+        except jinja2.TemplateError:  # shown as written when it does not render
+            context[variable.name] = variable.default
+    return {variable.name: context[variable.name] for variable in info.variables}
+
+
 # --------------------------------------------------------------------------- rendering
 
 

@@ -507,3 +507,13 @@ def test_claude_md_tells_how_the_generated_project_is_tested(
     if install:
         assert f"Install dependencies: `{install}`" in claude
     assert "pip install" not in claude
+
+
+def test_preview_defaults_renders_computed_defaults_for_a_placeholder_name():
+    info = scaffolder.get_template("python-microservice")
+    assert scaffolder.preview_defaults(info, "my-svc") == {
+        "package_name": "my_svc",
+        "description": "my-svc: a small HTTP service",
+        "port": "8080",
+        "python_version": "3.12",
+    }

@@ -97,6 +97,7 @@ def create(
 
 def _render_list(scaffolder, template: str | None, output_format: str) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     if template is not None:
         info = scaffolder.get_template(template)
@@ -106,11 +107,12 @@ def _render_list(scaffolder, template: str | None, output_format: str) -> None:
         table = Table(title=f"{info.name}: {info.description}", title_justify="left")
         for column in ("variable", "default", "description"):
             table.add_column(column)
+        defaults = scaffolder.preview_defaults(info)
         for variable in info.variables:
             rule = ""
             if variable.choices:
                 rule = f" (one of {', '.join(variable.choices)})"
-            table.add_row(variable.name, variable.default, variable.help + rule)
+            table.add_row(Text(variable.name), Text(defaults[variable.name]), variable.help + rule)
         stderr_console().print(table)
         return
 
