@@ -54,11 +54,11 @@ def analyze(
 ) -> Analysis:
     """Analyze the tree at ``root``. Raises InvalidInputError / CodeAgentError on a bad root."""
     root = Path(root)
-    if not root.exists():
-        raise InvalidInputError(f"no such directory: {root}")
-    if not root.is_dir():
-        raise InvalidInputError(f"not a directory: {root}")
     try:
+        if not root.is_dir():
+            if root.exists():
+                raise InvalidInputError(f"not a directory: {root}")
+            raise InvalidInputError(f"no such directory: {root}")
         found = walk(str(root), exclude_dirs)
     except OSError as error:
         raise CodeAgentError(f"cannot read {root}: {error.strerror or error}") from None

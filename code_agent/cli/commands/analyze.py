@@ -18,7 +18,7 @@ CSV_FIELDS = ("language", "files", "blank", "comment", "code")
 @click.command()
 @click.argument(
     "path",
-    type=click.Path(path_type=Path),  # existence is checked by the core: one-line errors
+    type=click.Path(readable=False, path_type=Path),  # checked by the core: one-line errors
     default=".",
     required=False,
 )
