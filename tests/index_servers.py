@@ -62,6 +62,10 @@ class IndexServer:
     def upload_url(self) -> str:
         return f"{self.url}/"
 
+    @property
+    def simple_with_credentials(self) -> str:
+        return self.simple.replace("http://", f"http://{self.username}:{self.password}@", 1)
+
     def files(self) -> list[str]:
         return sorted(p.name for p in self.packages.iterdir())
 
@@ -72,7 +76,7 @@ def pypiserver(tmp_path_factory) -> Iterator[Callable[..., IndexServer]]:
     processes: list[subprocess.Popen] = []
 
     def start(name: str, *, extra_dirs: tuple[Path, ...] = (), username: str = "ci",
-              password: str = "ci-password") -> IndexServer:
+              password: str = "ci-password", authenticate: str = "update") -> IndexServer:
         from passlib.apache import HtpasswdFile
 
         root = tmp_path_factory.mktemp(f"pypiserver-{name}")
@@ -85,7 +89,7 @@ def pypiserver(tmp_path_factory) -> Iterator[Callable[..., IndexServer]]:
         with (root / "server.log").open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
-                 "-P", str(root / "htpasswd"), "-a", "update",  # uploads need the password
+                 "-P", str(root / "htpasswd"), "-a", authenticate,  # these need the password
                  "--disable-fallback",  # never redirect a missing package to pypi.org
                  str(packages), *map(str, extra_dirs)],
                 stdout=log, stderr=subprocess.STDOUT,
@@ -113,7 +117,7 @@ def _pip_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def dependency_wheels(tmp_path_factory) -> Path:
-    """code-agent's runtime dependencies (uv.lock pins) as wheels, downloaded once."""
+    """code-agent's runtime dependencies (uv.lock pins) and pip as wheels, downloaded once."""
     dest = tmp_path_factory.mktemp("dependency-wheels")
     requirements = dest.parent / "requirements.txt"
     exported = subprocess.run(
@@ -121,9 +125,11 @@ def dependency_wheels(tmp_path_factory) -> Path:
          "--no-header", "--format", "requirements-txt", "-o", str(requirements)],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert exported.returncode == 0, exported.stderr
+    # pip too: pipx upgrades its shared pip from the index it is given, and CodeArtifact's
+    # PyPI upstream would serve it.
     download = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
-         "-r", str(requirements), "-d", str(dest)],
+         "-r", str(requirements), "pip", "-d", str(dest)],
         env=_pip_env(), capture_output=True, text=True, timeout=600, check=False)
     if download.returncode != 0:
         skip_or_fail(f"cannot download the dependency wheels from PyPI: "
@@ -218,7 +224,7 @@ def build_impostor_wheel(root: Path, version: str = "9.9.9") -> Path:
 def installed_version(env: dict[str, str], command: str = "code-agent") -> str:
     """What ``code-agent --version`` prints, run from PATH as the user would."""
     path = shutil.which(command, path=env["PATH"])
-    assert path, f"{command} is not on PATH after the install"
+    assert path, f"{command} is not on PATH ({env['PATH']}) after the install"
     result = subprocess.run([path, "--version"], env=env, capture_output=True, text=True,
                             timeout=60, check=False)
     return (result.stdout + result.stderr).strip()

@@ -18,6 +18,8 @@ import textwrap
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+
+pytest.register_assert_rewrite("index_servers")
 from index_servers import REPO_ROOT, installed_version
 
 pytest_plugins = ["index_servers"]  # fixtures: pypiserver, dependency_wheels, isolated_env
