@@ -590,8 +590,8 @@ def test_readme_dagger_call_lines_use_registered_functions_and_arguments(registe
     commands = readme_dagger_calls()
     if not commands:
         skip_or_fail("README has no `dagger call` lines yet (the lead assembles README)")
-    flags_of = {
-        name.replace("_", "-"): {p.name.replace("_", "-") for p in fn.parameters.values()}
+    params_of = {
+        name.replace("_", "-"): {p.name.replace("_", "-"): p for p in fn.parameters.values()}
         for name, fn in registered.functions.items()
     }
     for words in commands:
@@ -599,9 +599,11 @@ def test_readme_dagger_call_lines_use_registered_functions_and_arguments(registe
         while words and words[0].startswith("-"):  # dagger's own flags before the function
             words = words[2:] if "=" not in words[0] else words[1:]
         function, args = words[0], words[1:]
-        assert function in flags_of, f"README calls unknown function {function!r}"
-        for word in args:
-            if not word.startswith("--"):
-                break  # a chained call (export, stdout, ...) follows
-            flag = word[2:].split("=", 1)[0]
-            assert flag in flags_of[function], f"README: {function} has no --{flag}"
+        assert function in params_of, f"README calls unknown function {function!r}"
+        index = 0
+        while index < len(args) and args[index].startswith("--"):
+            flag, _, inline = args[index][2:].partition("=")
+            assert flag in params_of[function], f"README: {function} has no --{flag}"
+            switch = params_of[function][flag].resolved_type is bool
+            index += 1 if inline or switch else 2
+        # whatever follows (export --path ..., stdout) is a call on the returned object
