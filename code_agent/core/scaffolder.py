@@ -5,7 +5,8 @@ Templates are package data under ``code_agent/templates/projects/<name>/``:
 - ``template.toml``: the manifest (description, variables with defaults and help, next steps),
   in the spirit of copier.yml / cookiecutter.json.
 - ``files/``: the project tree. A file whose name ends in ``.j2`` is rendered with Jinja2 and
-  loses the suffix; any other file is copied byte for byte. Every path segment may hold a Jinja2
+  loses the suffix; any other file is copied byte for byte. Filters ``py_str`` and
+  ``toml_str`` quote a value as a Python / TOML string literal. Every path segment may hold a Jinja2
   expression (``src/{{ package_name }}/``); a segment that renders empty drops the file.
 
 Nothing is ever half-written: the whole project (template files, the agent framework files that
@@ -151,11 +152,28 @@ def _check_value(template: str, variable: TemplateVariable, value: str, given: b
 def _jinja_env():
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         undefined=jinja2.StrictUndefined,  # a typo in a template is an error, not an empty string
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters["toml_str"] = _toml_str
+    env.filters["py_str"] = _py_str
+    return env
+
+
+def _toml_str(value: object) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _py_str(value: object) -> str:
+    """A Python string literal, quoted as ruff/black format it (fewer escapes, else double)."""
+    text = str(value)
+    double = json.dumps(text, ensure_ascii=False)  # escapes ", \ and control characters
+    if text.count('"') > text.count("'"):
+        return "'" + double[1:-1].replace('\\"', '"').replace("'", "\\'") + "'"
+    return double
 
 
 def resolve_variables(

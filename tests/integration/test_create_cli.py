@@ -296,6 +296,18 @@ def test_generated_python_project_passes_its_own_tests_with_uv(run_cli, tmp_path
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert re.search(r"^\d+ passed in ", output, re.MULTILINE), output
+    # Its own linter and formatter (dev group, [tool.ruff]) accept it, awkward description and all.
+    for lint in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        checked = subprocess.run(
+            [uv, "run", "--no-progress", *lint],
+            cwd=project,
+            env=_uv_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
     # The console script named after the project works too.
     version = subprocess.run(
         [uv, "run", "--no-progress", "gen-check", "--version"],

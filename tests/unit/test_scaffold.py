@@ -517,3 +517,20 @@ def test_preview_defaults_renders_computed_defaults_for_a_placeholder_name():
         "port": "8080",
         "python_version": "3.12",
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "Bob's", 'say "hi"', "both ' and \"", 'a\\"b', "\\", "end\\", "ünï <&>", '"""'],
+)
+def test_string_filters_round_trip_through_python_and_toml(value):
+    import ast
+    import tomllib
+
+    assert ast.literal_eval(scaffolder._py_str(value)) == value
+    assert tomllib.loads("v = " + scaffolder._toml_str(value))["v"] == value
+
+
+def test_py_str_quotes_like_the_formatter():
+    assert scaffolder._py_str("plain") == '"plain"'
+    assert scaffolder._py_str('say "hi"') == "'say \"hi\"'"

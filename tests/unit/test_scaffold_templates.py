@@ -51,7 +51,7 @@ def test_python_templates_generate_valid_python_and_pyproject(tmp_path, template
     assert pyproject["project"]["name"] == "my-thing"
     assert pyproject["project"]["requires-python"] == ">=3.11"
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
-    assert pyproject["dependency-groups"]["dev"] == ["pytest>=8"]
+    assert pyproject["dependency-groups"]["dev"] == ["pytest>=8", "ruff>=0.6"]
     if description:
         assert pyproject["project"]["description"] == AWKWARD
     (package_dir,) = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
