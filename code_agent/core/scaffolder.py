@@ -344,8 +344,15 @@ def _build(
     sources = {path: "template" for path in render_tree(template_dir, project, context)}
     try:
         integrate(project)
-    except CodeAgentError as error:
+    except CodeAgentError as error:  # whatever its own code: here it is a failed render, exit 1
         raise CodeAgentError(f"agent framework files: {error.message}", hint=error.hint) from error
+    except OSError:
+        raise  # reported with the path by scaffold()
+    except Exception as error:  # a bug in that step must still leave nothing behind, one line
+        raise CodeAgentError(
+            f"agent framework files: {type(error).__name__}: {error}",
+            hint="run with -v for the traceback",
+        ) from error
     for path in sorted(_files_under(project) - set(sources)):
         sources[path] = "framework"
     (project / ANSWERS_FILE).write_text(
@@ -381,9 +388,8 @@ def _is_empty_dir(path: Path) -> bool:
     return not any(path.iterdir())
 
 
-@contextmanager
-def _created_dirs(directory: Path) -> Iterator[None]:
-    """mkdir -p ``directory``; on failure, remove again the (empty) levels this call created."""
+def _missing_levels(directory: Path) -> list[Path]:
+    """The levels of ``directory`` that do not exist yet, deepest first; fails on a file."""
     missing = []
     probe = directory
     while not probe.exists():
@@ -393,6 +399,13 @@ def _created_dirs(directory: Path) -> Iterator[None]:
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
         raise CodeAgentError(f"output directory {directory}: {probe} is not a directory")
+    return missing
+
+
+@contextmanager
+def _created_dirs(directory: Path) -> Iterator[None]:
+    """mkdir -p ``directory``; on failure, remove again the (empty) levels this call created."""
+    missing = _missing_levels(directory)
     directory.mkdir(parents=True, exist_ok=True)
     try:
         yield
@@ -455,6 +468,7 @@ def scaffold(
     if dry_run:
         # Rendered for real (so a broken template fails here too), but in the system temp dir:
         # a dry run writes nothing next to the target.
+        _missing_levels(output)
         with tempfile.TemporaryDirectory(prefix="code-agent-dry-run-") as staging:
             project = Path(staging) / name
             project.mkdir()

@@ -534,3 +534,22 @@ def test_string_filters_round_trip_through_python_and_toml(value):
 def test_py_str_quotes_like_the_formatter():
     assert scaffolder._py_str("plain") == '"plain"'
     assert scaffolder._py_str('say "hi"') == "'say \"hi\"'"
+
+
+def test_a_bug_in_the_framework_step_is_one_error_and_leaves_nothing(tmp_path):
+    def buggy(root: Path) -> None:
+        raise ValueError("unexpected")
+
+    with pytest.raises(CodeAgentError) as caught:
+        scaffolder.scaffold("python-cli", "svc", tmp_path, integrate=buggy)
+    assert caught.value.exit_code == 1
+    assert caught.value.message == "agent framework files: ValueError: unexpected"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dry_run_fails_like_the_real_run_when_the_output_dir_is_below_a_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CodeAgentError, match="is not a directory"):
+        scaffolder.scaffold(
+            "python-cli", "svc", tmp_path / "file" / "sub", dry_run=True, integrate=no_framework
+        )
