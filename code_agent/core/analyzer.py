@@ -36,6 +36,7 @@ _TEXT_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\f\r\b\x1b"
 
 def is_binary(head: bytes) -> bool:
     """Perl's ``-B`` on the first block: valid UTF-8 is text; NUL or >1/3 odd bytes is binary."""
+    head = head[:_HEAD]
     if not head.isascii():
         try:
             head.decode("utf-8")

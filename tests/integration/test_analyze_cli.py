@@ -317,6 +317,7 @@ def test_analyze_unreadable_path_exits_1_with_one_line(run_cli, cli_path):
                     "analyze",
                     str(locked),
                 ],
+                check=False,
                 capture_output=True,
                 text=True,
                 timeout=60,
