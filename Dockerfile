@@ -3,16 +3,18 @@
 # Air-gapped sites substitute their own mirrors of the two base images:
 #   docker build --build-arg PYTHON_IMAGE=registry.example/python:3.12-slim-bookworm \
 #                --build-arg UV_IMAGE=registry.example/astral-sh/uv:0.13.9 .
-# Both stages use the same PYTHON_IMAGE: the venv links to that image's interpreter.
+# Build and runtime stages use the same PYTHON_IMAGE: the venv links to its interpreter.
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
 
-# uv: only a source for the uv binary (a pinned image, copied into the builder, never shipped).
+# uv: only a source for the uv binary (a pinned image, copied into the build stages, never shipped).
 FROM ${UV_IMAGE} AS uv
 
-# builder: the locked, non-editable virtual environment in /app/.venv and the wheel + sdist in
-# /app/dist.
-FROM ${PYTHON_IMAGE} AS builder
+# deps: the locked third-party dependencies alone, in /app/.venv (the large layer that changes
+# only with uv.lock or pyproject.toml).
+FROM ${PYTHON_IMAGE} AS deps
+# bash with pipefail: a failing command inside a pipe fails the step.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY --from=uv /uv /bin/uv
 # UV_COMPILE_BYTECODE: .pyc written now, so start-up is fast and a --read-only container never
 #   tries to write them.
@@ -24,23 +26,32 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
-
-# Locked third-party dependencies only: this layer changes when uv.lock or pyproject.toml
-# changes, never on a source edit.
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     uv sync --locked --no-dev --no-install-project
+# What the dependencies installed: the next stage ships everything else as the project layer.
+RUN find /app/.venv | sort > /app/deps-files.txt
 
-# The project itself, installed as a regular (non-editable) package: the venv does not need
-# /app/code_agent at run time.
+# venv: the project added to the venv as a regular (non-editable) package, plus
+# /app/project-layer, a copy of just the files it added: a source edit changes only that small
+# layer of the runtime image (fast rebuilds, pushes that upload a few hundred KB).
+FROM deps AS venv
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY pyproject.toml uv.lock README.md ./
 COPY code_agent ./code_agent
+# --reinstall-package: uv reuses a cached build of a local project until pyproject.toml changes;
+# a source edit must reach the image, so the project is always built afresh.
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-editable
+    uv sync --locked --no-dev --no-editable --reinstall-package code-agent
+RUN mkdir /app/project-layer \
+    && find /app/.venv | sort | comm -13 /app/deps-files.txt - \
+        | tar --no-recursion --create --file - --files-from - \
+        | tar --extract --file - --directory /app/project-layer
 
-# The distributions (the sdist also carries the tests, as pyproject.toml asks); only the Dagger
-# module's dist export reads them, the runtime stage does not.
+# builder: the complete venv in /app/.venv and the wheel + sdist in /app/dist (the sdist also
+# carries the tests, as pyproject.toml asks). The runtime stage does not wait for it.
+FROM venv AS builder
 COPY tests ./tests
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv build --out-dir /app/dist
@@ -58,9 +69,11 @@ RUN groupadd --gid 10001 codeagent \
     && mkdir /workspace \
     && chown 10001:10001 /workspace
 
-# Root-owned and read-only for the user: the CLI never modifies its own installation.
-COPY --from=builder /app/.venv /app/.venv
 COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+# Root-owned and read-only for the user: the CLI never modifies its own installation.
+# Two layers, last because they change most: the locked dependencies, then the project's files.
+COPY --from=deps /app/.venv /app/.venv
+COPY --from=venv /app/project-layer/app/.venv /app/.venv
 
 # PYTHONDONTWRITEBYTECODE: the bytecode is already compiled; nothing to write at run time.
 # PYTHONUNBUFFERED: output reaches `docker logs` as it is written.

@@ -156,6 +156,32 @@ def docker_build(
     )  # fmt: skip
 
 
+# What the Dockerfile's context holds (the .dockerignore allow-list), for builds from a copy.
+CONTEXT_ENTRIES = (
+    "Dockerfile",
+    ".dockerignore",
+    "pyproject.toml",
+    "uv.lock",
+    "README.md",
+    "docker-entrypoint.sh",
+    "code_agent",
+    "tests",
+)
+
+
+def copy_build_context(destination: Path) -> Path:
+    """A copy of the build context, to edit without touching the working tree."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for entry in CONTEXT_ENTRIES:
+        source = REPO_ROOT / entry
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+            shutil.copytree(source, destination / entry, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, destination / entry)
+    return destination
+
+
 def package_version() -> str:
     """``__version__`` of the tree being built (read, not imported: the image is what we test)."""
     text = (REPO_ROOT / "code_agent" / "__init__.py").read_text()

@@ -19,13 +19,20 @@ import sys
 import tarfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT, wait_until
-from tests.integration.conftest import DOCKER, BuiltImage, docker
+from tests.integration.conftest import (
+    DOCKER,
+    BuiltImage,
+    copy_build_context,
+    docker,
+    docker_build,
+)
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -202,6 +209,56 @@ def test_both_targets_build_and_runtime_image_is_under_500_mb(
     ).stdout.split()
     assert any(name.endswith(".whl") for name in listing), listing
     assert any(name.endswith(".tar.gz") for name in listing), listing
+
+
+def venv_checksums(image: str) -> str:
+    """sha256 of every file of /app/.venv, and every symlink's target, sorted."""
+    script = (
+        "set -o pipefail; cd /app/.venv"
+        " && find . -type f -print0 | sort -z | xargs -0 sha256sum"
+        " && find . -type l -printf '%p -> %l\\n' | sort"
+    )
+    return docker("run", "--rm", "--network", "none", "--user", "0:0", "--entrypoint", "bash",
+                  image, "-c", script).stdout  # fmt: skip
+
+
+def test_runtime_venv_is_exactly_the_builder_venv(built_image: BuiltImage):
+    """The runtime ships the venv as two layers (dependencies, project): nothing lost or stale."""
+    runtime = venv_checksums(built_image.tag)
+    assert "site-packages/code_agent/__init__.py" in runtime
+    assert runtime == venv_checksums(built_image.builder_tag)
+
+
+def test_source_edit_reaches_the_image_and_keeps_the_dependency_layer(
+    built_image: BuiltImage, tmp_path
+):
+    """A rebuild after editing one source file: the edit is in the image (no stale uv build
+    cache), the dependency layer is shared with the first build, only the project layer differs."""
+    context = copy_build_context(tmp_path / "context")
+    marker = f"# edited by the rebuild test {uuid.uuid4().hex}"
+    with (context / "code_agent" / "cli" / "main.py").open("a") as handle:
+        handle.write(marker + "\n")
+    tag = f"{built_image.tag}-edited"
+    result = docker_build(context, tag, base=built_image.base, version=built_image.version)
+    try:
+        log = result.stdout + result.stderr
+        step = re.search(
+            r"^#(\d+) \[[^\]]+\] RUN .*uv sync --locked --no-dev --no-install-project",
+            log,
+            re.MULTILINE,
+        )
+        assert step and re.search(rf"^#{step.group(1)} CACHED$", log, re.MULTILINE), (
+            "dependency step rebuilt"
+        )
+        installed = docker("run", "--rm", "--network", "none", "--entrypoint", "python", tag, "-c",
+                           "import code_agent.cli.main as m, pathlib; print(pathlib.Path(m.__file__).read_text())")  # fmt: skip
+        assert marker in installed.stdout
+        before = image_config(built_image.tag)["RootFS"]["Layers"]
+        after = image_config(tag)["RootFS"]["Layers"]
+        changed = [index for index, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert len(changed) == 1, f"layers changed by a source edit: {changed}"
+    finally:
+        docker("image", "rm", "--force", tag, check=False)
 
 
 # ------------------------------------------------------------------ 2. same output as native
