@@ -24,6 +24,7 @@ from code_agent_ci.main import CodeAgentCi
 from dagger.client.gen import Module as ModuleObject
 from dagger.mod import default_module
 from dagger_chain import calls, named, only, render, secret_plaintext
+from registry_helpers import push_test_manifest
 
 import dagger
 from dagger import dag
@@ -443,7 +444,9 @@ def test_publish_refuses_an_existing_release_tag_before_testing_or_pushing(moto_
         repositoryName="ca-publish-release", imageManifest=json.dumps(manifest), imageTag=VERSION
     )
 
-    with pytest.raises(ecr.EcrError, match=rf"ca-publish-release:{re.escape(VERSION)} already"):
+    with pytest.raises(
+        main.ReleaseExistsError, match=rf"ca-publish-release:{re.escape(VERSION)} already"
+    ):
         publish(repository="ca-publish-release", git_tag=f"v{VERSION}")
     assert engine_leaves == []
 
@@ -490,32 +493,47 @@ def test_publish_stops_when_the_gate_fails(moto_env, engine_leaves, monkeypatch)
     assert [e for e in engine_leaves if e[0] == "push"] == []
 
 
-def test_publish_to_another_registry_makes_no_aws_call(engine_leaves, monkeypatch):
+@pytest.mark.registry
+def test_publish_to_another_registry_makes_no_aws_call(engine_leaves, monkeypatch, oci_registry):
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # would fail if used
 
     refs = publish(
-        registry="127.0.0.1:5000",
+        registry=oci_registry,
         branch="develop",
         region="",
         aws_access_key_id=None,
         aws_secret_access_key=None,
     )
-    assert [r.split("@")[0] for r in refs] == ["127.0.0.1:5000/code-agent:develop"]
+    assert [r.split("@")[0] for r in refs] == [f"{oci_registry}/code-agent:develop"]
     (_, step) = engine_leaves[-1]
     assert named(step.container, "withRegistryAuth") == []
 
     publish(
-        registry="127.0.0.1:5000",
+        registry=oci_registry,
         branch="develop",
         region="",
         registry_username="ci",
         registry_password=dag.set_secret("reg", "pw"),
     )
     auth = only(engine_leaves[-1][1].container, "withRegistryAuth")
-    assert (auth.args["address"], auth.args["username"]) == ("127.0.0.1:5000", "ci")
+    assert (auth.args["address"], auth.args["username"]) == (oci_registry, "ci")
+
+
+@pytest.mark.registry
+def test_publish_to_another_registry_refuses_an_existing_release_tag(engine_leaves, oci_registry):
+    push_test_manifest(oci_registry, "guarded", VERSION)
+
+    with pytest.raises(main.ReleaseExistsError, match=rf"guarded:{re.escape(VERSION)} already"):
+        publish(registry=oci_registry, repository="guarded", git_tag=f"v{VERSION}", region="")
+    assert engine_leaves == []
+
+    refs = publish(
+        registry=oci_registry, repository="guarded", git_tag=f"v{VERSION}", region="", force=True
+    )
+    assert refs[0].startswith(f"{oci_registry}/guarded:{VERSION}@sha256:")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from code_agent_ci import ecr
-from code_agent_ci.main import prepare_ecr
+from code_agent_ci.main import ReleaseExistsError, prepare_ecr
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.aws]
 
@@ -190,7 +190,7 @@ def test_prepare_ecr_refuses_to_overwrite_an_existing_version_tag(
         "endpoint_url": moto_server,
     }
 
-    with pytest.raises(ecr.EcrError, match=rf"{repo_name}:0.1.0 already exists.*--force"):
+    with pytest.raises(ReleaseExistsError, match=rf"/{repo_name}:0.1.0 already exists.*--force"):
         prepare_ecr(force=False, **args)
     assert prepare_ecr(force=True, **args).host == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 

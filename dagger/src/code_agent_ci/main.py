@@ -21,7 +21,7 @@ import anyio
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
-from . import ecr, tags
+from . import ecr, oci, tags
 
 # Must equal the Dockerfile's ARG defaults (tests/pipeline/test_dagger_module.py checks it).
 DEFAULT_PYTHON_IMAGE = "python:3.12-slim-bookworm"
@@ -67,6 +67,10 @@ PythonImage = Annotated[
     str, Doc("Base image for both Dockerfile stages (build arg PYTHON_IMAGE); a mirror works")
 ]
 UvImage = Annotated[str, Doc("Image the uv binary is copied from (build arg UV_IMAGE)")]
+
+
+class ReleaseExistsError(RuntimeError):
+    """A planned X.Y.Z tag is already in the registry and --force was not given."""
 
 
 class SmokeTestError(RuntimeError):
@@ -205,6 +209,17 @@ class CodeAgentCi:
         if registry:
             host, username = registry.rstrip("/"), registry_username
             password = registry_password
+            await anyio.to_thread.run_sync(
+                functools.partial(
+                    guard_registry,
+                    host,
+                    repository,
+                    planned,
+                    force=force,
+                    username=username,
+                    password=await reveal(registry_password),
+                )
+            )
         else:
             if not region:
                 raise ecr.EcrError("publish to ECR needs --region (ours: us-east-1)")
@@ -446,6 +461,32 @@ async def push(step: PublishStep) -> str:
     )
 
 
+def refuse_existing_versions(registry: str, repository: str, taken: list[str], force: bool):
+    """The release guard: planned X.Y.Z tags that already exist stop publish unless ``force``."""
+    if taken and not force:
+        raise ReleaseExistsError(
+            f"{registry}/{repository}:{', '.join(taken)} already exists and version tags are "
+            "immutable; bump __version__ or pass --force"
+        )
+
+
+def guard_registry(
+    registry: str,
+    repository: str,
+    planned: list[str],
+    *,
+    force: bool,
+    username: str = "",
+    password: str | None = None,
+) -> None:
+    """The release guard for a non-ECR registry, over the OCI distribution API."""
+    versions = [tag for tag in planned if tags.is_version_tag(tag)]
+    if not versions:
+        return
+    taken = oci.existing_tags(registry, repository, versions, username=username, password=password)
+    refuse_existing_versions(registry, repository, taken, force)
+
+
 def prepare_ecr(
     *,
     region: str,
@@ -473,12 +514,8 @@ def prepare_ecr(
     )
     account = account_id or ecr.caller_account(region, creds, endpoint_url)
     client = ecr.ecr_client(region, creds, endpoint_url)
-    ecr.ensure_repository(client, repository, registry_id=account, kms_key=kms_key or None)
+    repo = ecr.ensure_repository(client, repository, registry_id=account, kms_key=kms_key or None)
     versions = [tag for tag in planned if tags.is_version_tag(tag)]
     taken = ecr.existing_tags(client, repository, versions, registry_id=account)
-    if taken and not force:
-        raise ecr.EcrError(
-            f"{repository}:{', '.join(taken)} already exists and version tags are immutable; "
-            "bump __version__ or pass --force"
-        )
+    refuse_existing_versions(repo.uri.split("/")[0], repository, taken, force)
     return ecr.login(client, account)
