@@ -331,6 +331,22 @@ def test_smoke_checks_judge_the_output(check_index, stdout, ok):
     assert (problem is None) is ok, problem
 
 
+def test_smoke_checks_accept_what_the_real_cli_prints_for_the_sample_tree(run_cli, tmp_path):
+    """The CLI checks of test-container, run natively on the sample tree the module mounts."""
+    for call in named(main.sample_workspace(), "withNewFile"):
+        target = tmp_path / call.args["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(call.args["contents"])
+    cli_checks = [c for c in main.smoke_checks(VERSION) if c.args[0] == "code-agent"]
+    assert len(cli_checks) == 3
+    for check in cli_checks:
+        args = [str(tmp_path) if a == main.WORKSPACE else a for a in check.args[1:]]
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, f"{check.name}: {result.stderr}"
+        assert check.verify(result.stdout) is None, f"{check.name}: {result.stdout[:500]}"
+    assert (tmp_path / main.SMOKE_PROJECT / "pyproject.toml").is_file()
+
+
 # --- publish: order, guard and one push per tag, with AWS on a moto server ------------------------
 
 
