@@ -1,4 +1,4 @@
-from code_agent.cli.main import main
+from code_agent.cli.entry import main
 
 if __name__ == "__main__":
     main()
