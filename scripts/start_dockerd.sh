@@ -52,26 +52,45 @@ if ! command -v dockerd >/dev/null; then
   exit 1
 fi
 
+# True when PID is a live (not zombie) dockerd process.
+dockerd_alive() {
+  local pid="$1" stat
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  # Field 2 is "(comm)", field 3 the state; a killed but unreaped dockerd is a zombie (Z).
+  case "$stat" in
+    *"(dockerd) Z "* | *"(dockerd) X "*) return 1 ;;
+    *"(dockerd) "*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # A pid file left by a dockerd that died makes the next one refuse to start.
 pidfile=/var/run/docker.pid
 if [ -e "$pidfile" ]; then
   old_pid="$(cat "$pidfile" 2>/dev/null || true)"
-  if [ -z "$old_pid" ] || ! kill -0 "$old_pid" 2>/dev/null; then
-    echo "start_dockerd: removing stale $pidfile"
+  if ! dockerd_alive "$old_pid"; then
+    echo "start_dockerd: removing stale $pidfile (pid ${old_pid:-?} is not a live dockerd)"
     rm -f "$pidfile"
   fi
 fi
 
 mkdir -p "$(dirname "$logfile")"
-# setsid + nohup + stdin from /dev/null + all output to the log: the engine never holds the
-# caller's terminal or CI's stdout pipe open, and survives the caller's exit.
-setsid nohup dockerd --bridge=none --iptables=false </dev/null >>"$logfile" 2>&1 &
-dockerd_pid=$!
-echo "start_dockerd: started dockerd (pid $dockerd_pid), log: $logfile"
+if [ -e "$pidfile" ]; then
+  # A live dockerd that does not answer yet is still starting: wait for it, start no second one.
+  dockerd_pid="$(cat "$pidfile")"
+  echo "start_dockerd: waiting for the running dockerd (pid $dockerd_pid)"
+else
+  # setsid + nohup + stdin from /dev/null + all output to the log: the engine never holds the
+  # caller's terminal or CI's stdout pipe open, and survives the caller's exit.
+  setsid nohup dockerd --bridge=none --iptables=false </dev/null >>"$logfile" 2>&1 &
+  dockerd_pid=$!
+  echo "start_dockerd: started dockerd (pid $dockerd_pid), log: $logfile"
+fi
 
 deadline=$((SECONDS + timeout))
 until engine_answers; do
-  if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+  if ! dockerd_alive "$dockerd_pid"; then
     echo "start_dockerd: dockerd exited; last log lines:" >&2
     tail -n 20 "$logfile" >&2 || true
     exit 1
