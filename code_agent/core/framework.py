@@ -22,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from code_agent.models.analysis import NOT_PROGRAMMING
+
 if TYPE_CHECKING:
     from code_agent.models.analysis import Analysis
 
@@ -235,6 +237,7 @@ ECOSYSTEMS: dict[str, Ecosystem] = {
             ("bun publish",),
             "bun.lockb",
         ),
+        Ecosystem("conda", "conda env update --file environment.yml", ("conda list",)),
         Ecosystem(
             "go",
             "go mod download",
@@ -350,7 +353,7 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
         "Shell scripts start with `set -eu` (bash: `set -euo pipefail`) and quote every expansion.",
     ),
     "Bourne Again Shell": (
-        "Shell scripts start with `set -euo pipefail` and quote every expansion.",
+        "Shell scripts start with `set -eu` (bash: `set -euo pipefail`) and quote every expansion.",
     ),
     "Dockerfile": (
         "Dockerfiles pin base images and run as a non-root user; one `RUN` does one thing.",
@@ -455,9 +458,15 @@ def build_context(
     languages = []
     if analysis is not None:
         ranked = sorted(analysis.languages, key=lambda s: (-s.code, s.language))
-        languages = [s.language for s in ranked if s.language not in _OWN_FORMATS and s.code > 0]
+        found = [s.language for s in ranked if s.code > 0]
+        # Programming languages first; data and markup only when there is nothing else.
+        languages = [lang for lang in found if lang not in NOT_PROGRAMMING] or [
+            lang for lang in found if lang not in _OWN_FORMATS
+        ]
     managers = list(analysis.package_managers) if analysis else []
-    ecosystems = [e for e in (ecosystem(m) for m in managers) if e is not None]
+    # Infrastructure tools (Terraform, Helm) are reported as frameworks, not package managers.
+    tools = managers + (list(analysis.frameworks) if analysis else [])
+    ecosystems = _unique(e for e in (ecosystem(m) for m in tools) if e is not None)
     test_command = analysis.test_command if analysis else None
 
     allow = list(_BASE_ALLOW)
@@ -473,7 +482,12 @@ def build_context(
         for item in FILES
         if item.command and item.target in present
     ]
-    conventions = [(lang, CONVENTIONS[lang]) for lang in languages if lang in CONVENTIONS]
+    conventions, shown = [], set()
+    for lang in languages:  # each rule once (sh and bash share theirs)
+        rules = [rule for rule in CONVENTIONS.get(lang, ()) if rule not in shown]
+        shown.update(rules)
+        if rules:
+            conventions.append((lang, rules))
     return {
         "project_name": name or project_name(root),
         "level": level,
