@@ -43,7 +43,8 @@ def test_settings_json_is_valid_and_every_rule_is_well_formed(tmp_path, analysis
         analysis = Analysis(
             root=".",
             languages=[LanguageStats("Go", code=10), LanguageStats("HCL", code=5)],
-            package_managers=["Go modules", "npm", "terraform", "something-unknown"],
+            package_managers=["Go modules", "npm", "something-unknown"],
+            frameworks=["Terraform"],  # the analyzer reports infrastructure tools as frameworks
             test_command='go test ./... -run "Test(A|B)"',
         )
     settings = json.loads(rendered("minimal", analysis, tmp_path)[".claude/settings.json"])
@@ -59,7 +60,7 @@ def test_settings_json_is_valid_and_every_rule_is_well_formed(tmp_path, analysis
         assert RULE.match(rule), rule
     assert "Read(./.env)" in permissions["deny"] and "Bash(git push:*)" in permissions["ask"]
     assert not set(permissions["allow"]) & set(permissions["ask"] + permissions["deny"])
-    if analysis is not None and "terraform" in analysis.package_managers:
+    if analysis is not None and "Terraform" in analysis.frameworks:
         assert "Bash(terraform apply:*)" in permissions["ask"]
         assert "Bash(go test:*)" in permissions["allow"]  # "Go modules" understood as go
         assert 'Bash(go test ./... -run "Test(A|B)":*)' in permissions["allow"]

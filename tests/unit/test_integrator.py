@@ -393,3 +393,18 @@ def test_unknown_level_and_missing_directory_are_invalid_input(tmp_path):
         integrate(tmp_path, level="huge", analysis=Analysis(root=str(tmp_path)))
     with pytest.raises(InvalidInputError, match="not a directory"):
         integrate(tmp_path / "missing", analysis=Analysis(root="missing"))
+
+
+def test_a_terraform_module_gets_terraform_rules_and_never_auto_applies(repo):
+    analysis = Analysis(
+        root=str(repo),
+        languages=[LanguageStats("HCL", files=3, code=120), LanguageStats("Markdown", code=40)],
+        frameworks=["Terraform"],
+    )
+    integrate(repo, analysis=analysis)
+    permissions = json.loads((repo / ".claude/settings.json").read_text())["permissions"]
+    assert "Bash(terraform validate:*)" in permissions["allow"]
+    assert {"Bash(terraform apply:*)", "Bash(terraform destroy:*)"} <= set(permissions["ask"])
+    claude = (repo / "CLAUDE.md").read_text()
+    assert "- Languages: HCL" in claude and "never run `apply` or `destroy` yourself" in claude
+    assert "terraform fmt -check -recursive" in (repo / "PRPs/templates/prp_base.md").read_text()
