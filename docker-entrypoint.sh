@@ -16,7 +16,7 @@ case "$1" in
         # An option (--version, --help, -v, --format ...) is always for code-agent.
         exec code-agent "$@"
         ;;
-    create | integrate | analyze | doctor | help)
+    create | integrate | analyze | doctor)
         # Known subcommands win over any same-named program on PATH.
         exec code-agent "$@"
         ;;

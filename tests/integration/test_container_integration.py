@@ -535,6 +535,16 @@ def test_entrypoint_passes_unknown_subcommand_to_cli_usage_error(run_image, run_
     assert "No such command 'frobnicate'" in result.stderr
 
 
+def test_entrypoint_knows_every_cli_subcommand():
+    """The entrypoint routes the CLI's subcommands to it before looking for programs on PATH."""
+    from code_agent.cli.main import COMMANDS
+
+    text = (REPO_ROOT / "docker-entrypoint.sh").read_text()
+    match = re.search(r"^\s*((?:[a-z-]+ \| )*[a-z-]+)\)\s*$", text, flags=re.MULTILINE)
+    assert match, "no subcommand case in docker-entrypoint.sh"
+    assert set(match.group(1).split(" | ")) == set(COMMANDS)
+
+
 # ------------------------------------------------------------------ 9. docker stop
 
 
