@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from code_agent import __version__
@@ -38,6 +39,7 @@ from code_agent.models.integration import (
     IntegrationResult,
 )
 
+Progress = Callable[[int, int], None]  # (files done, files in total), as the analyzer reports
 MANIFEST_FORMAT = 1
 # Directories the analysis skips: they hold only what code-agent itself writes.
 FRAMEWORK_DIRS = (".claude", "PRPs")
@@ -51,15 +53,24 @@ def integrate(
     dry_run: bool = False,
     analysis: Analysis | None = None,
     project_name: str | None = None,
+    progress: Progress | None = None,
 ) -> IntegrationResult:
     """Plan the framework files for ``root`` and, unless ``dry_run``, write them.
 
     ``analysis`` tailors CLAUDE.md and the permissions; when None, ``root`` is analysed.
     ``project_name`` titles CLAUDE.md; when None it comes from the project's own metadata
     (pyproject.toml, package.json, Cargo.toml, go.mod) or the directory name.
+    ``progress(done, total)`` is called while ``root`` is analysed.
     Returns one :class:`FileAction` per framework file of ``level``.
     """
-    result = plan(root, level=level, force=force, analysis=analysis, project_name=project_name)
+    result = plan(
+        root,
+        level=level,
+        force=force,
+        analysis=analysis,
+        project_name=project_name,
+        progress=progress,
+    )
     if dry_run:
         return result
     return apply(result)
@@ -75,6 +86,7 @@ def plan(
     force: bool = False,
     analysis: Analysis | None = None,
     project_name: str | None = None,
+    progress: Progress | None = None,
 ) -> IntegrationResult:
     """Decide what happens to each file of ``level``. Writes nothing."""
     root = Path(root)
@@ -85,7 +97,7 @@ def plan(
     if not root.is_dir():
         raise InvalidInputError(f"not a directory: {root}")
     if analysis is None:
-        analysis = _analyze(root)
+        analysis = _analyze(root, progress)
 
     manifest, warnings = read_manifest(root)
     selected = framework.files_for(level)
@@ -286,12 +298,10 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _analyze(root: Path) -> Analysis | None:
-    try:
-        from code_agent.core.analyzer import analyze
-    except ImportError:  # the analyzer ships in the same package; tolerate a partial checkout
-        return None
-    return analyze(root, exclude_dirs=FRAMEWORK_DIRS)
+def _analyze(root: Path, progress: Progress | None) -> Analysis:
+    from code_agent.core.analyzer import analyze
+
+    return analyze(root, exclude_dirs=FRAMEWORK_DIRS, progress=progress)
 
 
 # --- the manifest ----------------------------------------------------------------------------

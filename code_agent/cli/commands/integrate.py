@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -72,7 +74,10 @@ def integrate(
     from code_agent.exceptions import CheckFailedError
 
     write = not (dry_run or show_diff or check)
-    result = integrator.integrate(path, level=level, force=force, dry_run=not write)
+    with _progress() as progress:
+        result = integrator.integrate(
+            path, level=level, force=force, dry_run=not write, progress=progress
+        )
     diffs = (
         {item.path: integrator.unified_diff(item) for item in result.changed} if show_diff else {}
     )
@@ -95,6 +100,25 @@ def integrate(
             f"{len(result.changed)} framework file(s) would change: {names}",
             hint=f"run `code-agent integrate {path} --level {level}` to apply it; --diff shows the changes",
         )
+
+
+@contextmanager
+def _progress():
+    """A transient progress bar on stderr while the repository is analysed (terminals only)."""
+    if settings().quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("Analysing the repository"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("analyse", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _render_text(result) -> None:
