@@ -228,12 +228,16 @@ def main(argv: list[str] | None = None) -> int:
             _parse(args.version, "version")
             print(stage(args.source, args.dest, args.version))
         else:
-            from botocore.exceptions import BotoCoreError, ClientError
+            from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
             client = codeartifact_client(args.region)
             try:
                 url, token = prepare(client, domain=args.domain, owner=args.owner,
                                      repository=args.repository)
+            except NoCredentialsError:
+                print("codeartifact: no AWS credentials: set AWS_PROFILE (laptop) or "
+                      "AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (pipeline)", file=sys.stderr)
+                return 5
             except (BotoCoreError, ClientError) as exc:
                 print(f"codeartifact: {exc}", file=sys.stderr)
                 return 5

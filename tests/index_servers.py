@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,9 @@ def pypiserver(tmp_path_factory) -> Iterator[Callable[..., IndexServer]]:
 
     def start(name: str, *, extra_dirs: tuple[Path, ...] = (), username: str = "ci",
               password: str = "ci-password", authenticate: str = "update") -> IndexServer:
-        from passlib.apache import HtpasswdFile
+        with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from passlib.apache import HtpasswdFile
 
         root = tmp_path_factory.mktemp(f"pypiserver-{name}")
         packages = root / "packages"

@@ -248,6 +248,34 @@ def test_missing_codeartifact_settings_are_reported_with_exit_2():
         "publish_codeartifact: set CODEARTIFACT_DOMAIN (or UV_PUBLISH_URL); see --help")
 
 
+@pytest.mark.slow
+def test_dry_run_with_the_default_uv_script_runner_builds_and_uploads_nothing(tmp_path):
+    """No CODEARTIFACT_PYTHON: the helper runs under `uv run --script` with its own deps."""
+    env = _script_env(None, BITBUCKET_BUILD_NUMBER="8", CODEARTIFACT_DOMAIN="acme",
+                      CODEARTIFACT_REPOSITORY="python", DIST_DIR=str(tmp_path / "dist"))
+    del env["CODEARTIFACT_PYTHON"]
+    result = _run_script(env, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "publish_codeartifact: dry run: would upload to acme/python (540845145946, us-east-1)")
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        "code_agent-0.1.0.dev8-py3-none-any.whl", "code_agent-0.1.0.dev8.tar.gz"]
+
+
+@pytest.mark.slow
+def test_codeartifact_path_without_aws_credentials_fails_with_exit_5_and_a_hint(tmp_path):
+    env = {k: v for k, v in _script_env(None).items() if not k.startswith("AWS_")}
+    env.update(CODEARTIFACT_DOMAIN="acme", CODEARTIFACT_REPOSITORY="python",
+               PACKAGE_VERSION="0.1.0.dev3", AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE=str(tmp_path / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    result = _run_script(env)
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines()[-1] == (
+        "codeartifact: no AWS credentials: set AWS_PROFILE (laptop) or "
+        "AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (pipeline)")
+
+
 @pytest.mark.index
 @pytest.mark.slow
 def test_release_tag_build_uploads_exactly_the_package_version(pypiserver, package_version):
