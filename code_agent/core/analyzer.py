@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from code_agent.core import languages
@@ -74,33 +74,22 @@ def analyze(
     counted: dict[tuple[int, bytes], tuple[str, str, int, int, int]] = {}
     total = len(found.files)
     step = max(1, total // 200)
-    for done, (rel, path) in enumerate(found.files, start=1):
+    for done, outcome in enumerate(_examine_all(found.files), start=1):
         if progress and (done % step == 0 or done == total):
             progress(done, total)
-        name = rel.rpartition("/")[2]
-        language = languages.classify_name(name)
-        if language in (languages.SKIP, languages.OTHER) or (
-            language != languages.NEEDS_CONTENT and language not in RULES
-        ):
+        if outcome[0] == "other":
             analysis.files_other += 1
-            continue
-        reason, data = _read(path)
-        if reason:
-            skipped[reason] = skipped.get(reason, 0) + 1
-            continue
-        if language == languages.NEEDS_CONTENT:
-            language = languages.classify_content(name, data)
-            if language not in RULES:
-                analysis.files_other += 1
-                continue
-        key = (len(data), hashlib.blake2b(data, digest_size=16).digest())
-        previous = counted.get(key)
-        if previous is not None:
-            skipped["duplicate"] = skipped.get("duplicate", 0) + 1
-            if previous[0] > rel:
-                continue
-        blank, comment, code = count(data, language)
-        counted[key] = (rel, language, blank, comment, code)
+        elif outcome[0] == "skip":
+            skipped[outcome[1]] = skipped.get(outcome[1], 0) + 1
+        else:
+            _, key, rel, language, blank, comment, code = outcome
+            previous = counted.get(key)
+            if previous is not None:
+                # Identical content is counted once; cloc keeps the path that sorts last.
+                skipped["duplicate"] = skipped.get("duplicate", 0) + 1
+                if previous[0] > rel:
+                    continue
+            counted[key] = (rel, language, blank, comment, code)
 
     by_language: dict[str, LanguageStats] = {}
     for _rel, language, blank, comment, code in counted.values():
@@ -117,6 +106,58 @@ def analyze(
     paths = [rel for rel, _ in found.files]
     _detect(root, paths, analysis)
     return analysis
+
+
+Outcome = tuple  # ("other",) | ("skip", reason) | ("count", key, rel, language, b, c, k)
+PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+_CHUNK = 64
+
+
+def _examine(rel: str, path: str) -> Outcome:
+    """Classify, read and count one file."""
+    name = rel.rpartition("/")[2]
+    language = languages.classify_name(name)
+    if language in (languages.SKIP, languages.OTHER) or (
+        language != languages.NEEDS_CONTENT and language not in RULES
+    ):
+        return ("other",)
+    reason, data = _read(path)
+    if reason:
+        return ("skip", reason)
+    if language == languages.NEEDS_CONTENT:
+        language = languages.classify_content(name, data)
+        if language not in RULES:
+            return ("other",)
+    key = (len(data), hashlib.blake2b(data, digest_size=16).digest())
+    return ("count", key, rel, language, *count(data, language))
+
+
+def _examine_chunk(chunk: list[tuple[str, str]]) -> list[Outcome]:
+    return [_examine(rel, path) for rel, path in chunk]
+
+
+def _examine_all(files: list[tuple[str, str]]) -> Iterator[Outcome]:
+    """Outcomes in file order; on several cores, large trees are counted by worker processes
+    (forked, so they start in milliseconds and inherit the compiled regexes)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(files) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
+        for rel, path in files:
+            yield _examine(rel, path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for outcomes in pool.map(_examine_chunk, chunks):
+            yield from outcomes
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 def _read(path: str) -> tuple[str | None, bytes]:

@@ -65,13 +65,15 @@ def _drop_blanks(lines: Lines, continuation: bool) -> Lines:
     a blank line right after a line ending in a backslash is kept."""
     if not continuation:
         return [line for line in lines if line.strip()]
-    kept = []
-    previous = b""
-    for index, line in enumerate(lines):
-        if line.strip() or (index and _continues(previous)):
-            kept.append(line)
-        previous = line
-    return kept
+    # (previous, line) pairs; the previous line is only looked at when the line is blank.
+    return [
+        line
+        for previous, line in zip([b"", *lines], lines, strict=False)
+        if line.strip() or previous.endswith(_BACKSLASH)
+    ]
+
+
+_BACKSLASH = (b"\\\n", b"\\")
 
 
 def _split(text: bytes) -> Lines:
@@ -93,25 +95,34 @@ def remove_matches(pattern: bytes) -> Filter:
         return lambda lines: [line for line in lines if not line.lstrip().startswith(prefix)]
     if pattern in (rb"/\*", rb"\*/"):
         needle = pattern.replace(b"\\", b"")
-        return lambda lines: [line for line in lines if needle not in line]
+
+        def without_needle(lines: Lines) -> Lines:
+            if needle not in b"".join(lines):  # the usual case: one C-speed scan
+                return lines
+            return [line for line in lines if needle not in line]
+
+        return without_needle
     regex = re.compile(pattern, re.IGNORECASE)
     return lambda lines: [line for line in lines if not regex.search(line)]
 
 
 def docstring_to_c(lines: Lines) -> Lines:
     """Turn triple-quoted strings into C comments (so docstrings count as comments)."""
+    marked = [i for i, line in enumerate(lines) if b'"""' in line or b"'''" in line]
+    if not marked:
+        return lines
     inside = False
-    result = []
-    for line in lines:
-        if b'"""' in line or b"'''" in line:
-            while _TRIPLE.search(line):
-                if not inside:
-                    line = _TRIPLE_OPEN.sub(b"/*", line, count=1)
-                    inside = True
-                else:
-                    line = _TRIPLE.sub(b"*/", line, count=1)
-                    inside = False
-        result.append(line)
+    result = list(lines)
+    for index in marked:
+        line = result[index]
+        while _TRIPLE.search(line):
+            if not inside:
+                line = _TRIPLE_OPEN.sub(b"/*", line, count=1)
+                inside = True
+            else:
+                line = _TRIPLE.sub(b"*/", line, count=1)
+                inside = False
+        result[index] = line
     return result
 
 
@@ -445,21 +456,24 @@ def split_lines(data: bytes) -> Lines:
     """cloc's read_file: "\\n"-terminated lines, BOM stripped, one trailing "\\r" trimmed."""
     if not data:
         return []
-    lines = [line + b"\n" for line in data.split(b"\n")]
-    last = lines.pop()  # the text after the final "\n" (empty when the file ends with one)
-    if last != b"\n":
-        # cloc appends "\n" to an unterminated last line, unless that line is Perl-false ("0").
-        lines.append(last if last != b"0\n" else b"0")
-    if lines:
-        first = lines[0]
-        for bom in _BOMS:
-            if first.startswith(bom):
-                lines[0] = first[len(bom) :]
-                break
-    return [
-        line[:-2] + b"\n" if line.endswith(b"\r\n") else line[:-1] if line.endswith(b"\r") else line
-        for line in lines
-    ]
+    if b"\r" in data:
+        lines = [line + b"\n" for line in data.split(b"\n")]
+        last = lines.pop()  # the text after the final "\n" (empty when the file ends with one)
+        if last != b"\n":
+            lines.append(last)
+        lines = [line[:-2] + b"\n" if line.endswith(b"\r\n") else line for line in lines]
+    else:
+        lines = data.splitlines(keepends=True)  # splits on "\n" only when there is no "\r"
+        if not lines[-1].endswith(b"\n"):
+            lines[-1] += b"\n"
+    if data == b"0" or data.endswith(b"\n0"):
+        lines[-1] = b"0"  # cloc leaves a Perl-false last line "0" without its newline
+    first = lines[0]
+    for bom in _BOMS:
+        if first.startswith(bom):
+            lines[0] = first[len(bom) :]
+            break
+    return lines
 
 
 def count(data: bytes, language: str) -> tuple[int, int, int]:

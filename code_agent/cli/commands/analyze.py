@@ -61,17 +61,20 @@ def _progress():
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # No auto-refresh thread: the core may fork worker processes, and forking a process
+    # that runs threads risks deadlocks. The core reports often enough to redraw on each call.
     with Progress(
         TextColumn("Counting lines"),
         BarColumn(),
         MofNCompleteColumn(),
         console=stderr_console(),
         transient=True,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("count", total=None)
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
 
