@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -202,13 +203,22 @@ def test_path_that_is_a_file_exits_2(run_cli, tmp_path):
 
 
 def read_only_mount(command: list[str], directory: Path) -> subprocess.CompletedProcess:
-    """Run ``command`` with ``directory`` re-mounted read-only in a private mount namespace.
+    """Run ``command`` while ``directory`` really refuses writes.
 
-    Root ignores permission bits, so chmod proves nothing here; a read-only bind mount is a
-    real kernel refusal (EROFS) for root too, exactly what a `:ro` volume gives a container.
+    As root (this machine, most CI containers) permission bits prove nothing, so ``directory``
+    is bind-mounted read-only in a private mount namespace: a kernel refusal (EROFS) for root
+    too, exactly what a `:ro` volume gives a container. A non-root user gets a mode-0555
+    directory instead (EACCES), what a container user meets on a host directory it does not own.
     """
+    if os.geteuid() != 0:
+        mode = directory.stat().st_mode
+        directory.chmod(0o555)
+        try:
+            return subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+        finally:
+            directory.chmod(mode)
     if not shutil.which("unshare"):
-        skip_or_fail("unshare (util-linux) is needed for a read-only mount")
+        skip_or_fail("unshare (util-linux) is needed for a read-only mount as root")
     script = (
         'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" || exit 99; shift; exec "$@"'
     )
@@ -229,7 +239,8 @@ def test_unwritable_path_exits_1_with_one_line_naming_it(cli_path, project):
 
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0] == f"Error: cannot write to {project}: Read-only file system"
+    reason = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    assert lines[0] == f"Error: cannot write to {project}: {reason}"
     assert "Traceback" not in result.stderr
     if in_container():
         assert lines[1].startswith("Hint: ") and '--user "$(id -u):$(id -g)"' in lines[1]
