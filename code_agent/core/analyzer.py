@@ -149,9 +149,23 @@ def _examine_all(files: list[tuple[str, str]]) -> Iterator[Outcome]:
 
     chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+    )
+    try:
         for outcomes in pool.map(_examine_chunk, chunks):
             yield from outcomes
+    finally:
+        # On Ctrl-C the parent stops at once; queued chunks are dropped, running ones end.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent (which exits 130) instead of each printing a
+    traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _start_methods() -> list[str]:

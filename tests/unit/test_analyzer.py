@@ -314,3 +314,16 @@ def test_analyze_counts_files_root_can_read_even_without_mode_bits(tmp_path):
     path = write(tmp_path, {"a.py": "x = 1\n"}) / "a.py"
     path.chmod(0)
     assert analyze(tmp_path).languages[0].code == 1
+
+
+def test_worker_processes_count_exactly_what_one_process_counts(tmp_path, monkeypatch):
+    files = {f"pkg{i % 7}/m{i}.py": f'"""Doc {i}."""\n\n# c\nx = {i}\n' for i in range(150)}
+    files.update({f"dup{i}.py": "same = 1\n" for i in range(5)})
+    files.update({f"s{i}.sh": f"#!/bin/sh\necho {i}\n" for i in range(20)})
+    write(tmp_path, files)
+    monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 10**9)
+    sequential = analyze(tmp_path).to_dict()
+    monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 1)
+    parallel = analyze(tmp_path).to_dict()
+    assert parallel == sequential
+    assert sequential["skipped"] == {"duplicate": 4}
