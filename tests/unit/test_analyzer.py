@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from code_agent.core import walker
+from code_agent.core import analyzer, walker
 from code_agent.core.analyzer import analyze, suggest_level
 from code_agent.exceptions import CodeAgentError, InvalidInputError
 from code_agent.models.analysis import Analysis, LanguageStats
