@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -138,9 +139,15 @@ def _examine_chunk(chunk: list[tuple[str, str]]) -> list[Outcome]:
 
 def _examine_all(files: list[tuple[str, str]]) -> Iterator[Outcome]:
     """Outcomes in file order; on several cores, large trees are counted by worker processes
-    (forked, so they start in milliseconds and inherit the compiled regexes)."""
+    (forked, so they start in milliseconds and inherit the compiled regexes). A caller that
+    runs threads (say a progress bar that refreshes itself) gets the sequential path."""
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(files) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
+    if (
+        workers < 2
+        or len(files) < PARALLEL_MIN_FILES
+        or "fork" not in _start_methods()
+        or threading.active_count() > 1  # forking a threaded process can deadlock the child
+    ):
         for rel, path in files:
             yield _examine(rel, path)
         return
