@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -324,6 +325,7 @@ def test_worker_processes_count_exactly_what_one_process_counts(tmp_path, monkey
     monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 10**9)
     sequential = analyze(tmp_path).to_dict()
     monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 1)
+    assert threading.active_count() == 1  # else the analyzer would not fork
     parallel = analyze(tmp_path).to_dict()
     assert parallel == sequential
     assert sequential["skipped"] == {"duplicate": 4}
