@@ -168,6 +168,7 @@ def test_steps_that_run_uv_use_the_uv_cache_keyed_on_the_lock(config):
     for step in _steps_by_name(config).values():
         if re.search(r"^uv (sync|run)", _script(step), re.MULTILINE):
             assert "uv" in step.get("caches", []), step["name"]
+            assert 'export UV_CACHE_DIR="$HOME/.cache/uv"' in _script(step), step["name"]
 
 
 def test_ecr_step_runs_pinned_dagger_publish_on_runtime_v3_with_docker(config):
@@ -187,6 +188,14 @@ def test_ecr_step_runs_pinned_dagger_publish_on_runtime_v3_with_docker(config):
         assert flag in flags, flag
     assert flags["--aws-web-identity-token"].startswith("file://")
     assert "BITBUCKET_STEP_OIDC_TOKEN" not in " ".join(call)  # only through the file
+
+
+def test_steps_with_the_docker_service_are_big_enough_for_its_memory(config):
+    memory = config["definitions"]["services"]["docker"]["memory"]
+    for step in _steps_by_name(config).values():
+        if "docker" in step.get("services", []):
+            size = int(step.get("size", "1x").removesuffix("x"))
+            assert memory <= size * 4096 - 1024, (step["name"], size, memory)
 
 
 def test_every_dagger_install_is_pinned_to_dagger_json(config):
