@@ -182,16 +182,16 @@ def copy_build_context(destination: Path) -> Path:
     return destination
 
 
-def package_version() -> str:
+def package_version(root: Path = REPO_ROOT) -> str:
     """``__version__`` of the tree being built (read, not imported: the image is what we test)."""
-    text = (REPO_ROOT / "code_agent" / "__init__.py").read_text()
+    text = (root / "code_agent" / "__init__.py").read_text()
     match = re.search(r'^__version__\s*=\s*["\']([^"\']+)["\']', text, flags=re.MULTILINE)
     assert match, "code_agent/__init__.py has no __version__"
     return match.group(1)
 
 
 @pytest.fixture(scope="session")
-def built_image(base_images: BaseImages) -> Iterator[BuiltImage]:
+def built_image(base_images: BaseImages, tmp_path_factory) -> Iterator[BuiltImage]:
     """Both Dockerfile targets, built once per session (removed afterwards).
 
     The build runs with AWS credentials in its environment, as a developer's shell or a CI
@@ -206,12 +206,14 @@ def built_image(base_images: BaseImages) -> Iterator[BuiltImage]:
         "AWS_SESSION_TOKEN": secrets.token_urlsafe(60),
     }
     env = dict(os.environ, **build_secrets)
-    version = package_version()
     revision = "0123456789abcdef0123456789abcdef01234567"
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    # Both targets from one snapshot of the tree: edits made meanwhile cannot split them.
+    context = copy_build_context(tmp_path_factory.mktemp("image-context") / "context")
+    version = package_version(context)
     common = {"base": base_images, "version": version, "revision": revision, "created": created}
-    builder = docker_build(REPO_ROOT, builder_tag, target="builder", env=env, **common)
-    runtime = docker_build(REPO_ROOT, tag, target="runtime", env=env, **common)
+    builder = docker_build(context, builder_tag, target="builder", env=env, **common)
+    runtime = docker_build(context, tag, target="runtime", env=env, **common)
     try:
         yield BuiltImage(
             tag=tag,
