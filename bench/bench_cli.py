@@ -122,6 +122,7 @@ def main() -> None:
         print(f"{name:<{width}}  {statistics.median(times):9.3f}  {min(times):7.3f}  {note}")
     print()
     print(f"counts: {agreement}")
+    print("(analyze honours .gitignore and cloc does not: a tree with ignored files differs)")
 
 
 if __name__ == "__main__":

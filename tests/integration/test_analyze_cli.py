@@ -331,3 +331,10 @@ def test_analyze_unreadable_path_exits_1_with_one_line(run_cli, cli_path):
         shutil.rmtree(parent)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"Error: cannot read {locked}: Permission denied"]
+
+
+def test_analyze_quiet_text_prints_only_the_table(run_cli, project):
+    result = run_cli("-q", "analyze", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "Python" in result.stderr
+    assert "Test command" not in result.stderr

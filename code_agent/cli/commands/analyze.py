@@ -90,7 +90,9 @@ def render_text(result: Analysis) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    quiet = settings().quiet
     console = stderr_console()
+    console.quiet = False  # the table is the data asked for; -q only drops the commentary
     table = Table(title=f"Lines of code in {escape(result.root)}", title_justify="left")
     table.add_column("Language")
     for column in CSV_FIELDS[1:]:
@@ -101,6 +103,8 @@ def render_text(result: Analysis) -> None:
     table.add_section()
     table.add_row("Total", *(f"{getattr(total, f):,}" for f in CSV_FIELDS[1:]), style="bold")
     console.print(table)
+    if quiet:
+        return
 
     skipped = ", ".join(f"{count} {reason}" for reason, count in result.skipped.items())
     console.print(
