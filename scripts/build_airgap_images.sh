@@ -5,7 +5,7 @@
 #   code-agent-airgap/uv:0.13.9        the uv/uvx binaries of the PyPI `uv` wheel at /uv and /uvx,
 #                                      the layout of the official ghcr.io/astral-sh/uv image
 # Use them with: docker build --build-arg PYTHON_IMAGE=... --build-arg UV_IMAGE=... .
-set -euo pipefail
+set -Eeuo pipefail
 
 UV_VERSION="${UV_VERSION:-0.13.9}"
 PYTHON_OFFICIAL="${PYTHON_OFFICIAL:-python:3.12-slim-bookworm}"
@@ -54,6 +54,7 @@ for arg in "$@"; do
 done
 
 log() { echo "build_airgap_images: $*"; }
+trap 'echo "build_airgap_images: failed (line $LINENO: $BASH_COMMAND)" >&2' ERR
 die() { echo "build_airgap_images: $*" >&2; exit 1; }
 
 "$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1 \
@@ -132,10 +133,10 @@ build_uv_standin() {
   fi
   local wheel_dir="$cache_dir/uv-$UV_VERSION"
   local wheel
-  wheel="$(find "$wheel_dir" -maxdepth 1 -name "uv-$UV_VERSION-*.whl" 2>/dev/null | head -n 1)"
+  mkdir -p "$wheel_dir"
+  wheel="$(find "$wheel_dir" -maxdepth 1 -name "uv-$UV_VERSION-*.whl" | head -n 1)"
   if [ -z "$wheel" ]; then
     log "downloading uv==$UV_VERSION wheel from the package index"
-    mkdir -p "$wheel_dir"
     python3 -m pip download --quiet --no-deps --only-binary=:all: \
       --dest "$wheel_dir" "uv==$UV_VERSION" || die "pip download uv==$UV_VERSION failed"
     wheel="$(find "$wheel_dir" -maxdepth 1 -name "uv-$UV_VERSION-*.whl" | head -n 1)"
