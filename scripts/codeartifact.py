@@ -31,8 +31,18 @@ VERSION_RE = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE
 # package called code-agent): https://docs.aws.amazon.com/codeartifact/latest/ug/package-origin-controls.html
 ORIGIN_RESTRICTIONS = {"publish": "ALLOW", "upstream": "BLOCK"}
 # Never copied into the staging tree (git's ignore rules cover the rest when git is there).
-STAGE_SKIP = {".git", ".venv", "dist", "build", ".pytest_cache", ".ruff_cache", "__pycache__",
-              ".airgap", ".mypy_cache", "node_modules"}
+STAGE_SKIP = {
+    ".git",
+    ".venv",
+    "dist",
+    "build",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pycache__",
+    ".airgap",
+    ".mypy_cache",
+    "node_modules",
+}
 
 
 class UsageError(Exception):
@@ -46,7 +56,7 @@ def read_package_version(source: Path) -> str:
     text = (source / VERSION_FILE).read_text(encoding="utf-8")
     match = VERSION_RE.search(text)
     if not match:
-        raise UsageError(f"no __version__ = \"...\" line in {source / VERSION_FILE}")
+        raise UsageError(f'no __version__ = "..." line in {source / VERSION_FILE}')
     return match.group(1)
 
 
@@ -75,30 +85,38 @@ def compute_version(
     """
     base = _parse(package_version, "package version")
     if base.local:
-        raise UsageError(f"package version {package_version} has a local part (+...): "
-                         "package indexes reject those")
+        raise UsageError(
+            f"package version {package_version} has a local part (+...): "
+            "package indexes reject those"
+        )
     if explicit:
         version = _parse(explicit, "PACKAGE_VERSION")
         if version.local:
-            raise UsageError(f"PACKAGE_VERSION {explicit} has a local part (+...): "
-                             "package indexes reject those; use X.Y.Z.devN instead")
+            raise UsageError(
+                f"PACKAGE_VERSION {explicit} has a local part (+...): "
+                "package indexes reject those; use X.Y.Z.devN instead"
+            )
         return str(version)
     if tag:
         if not re.fullmatch(r"v\d+(\.\d+)*\S*", tag):
-            raise UsageError(f"tag {tag!r} is not a release tag (expected v<version>, e.g. "
-                             f"v{package_version})")
+            raise UsageError(
+                f"tag {tag!r} is not a release tag (expected v<version>, e.g. v{package_version})"
+            )
         tagged = _parse(tag[1:], "tag")
         if tagged != base or tag[1:] != package_version:  # exactly, not just equal in PEP 440
-            raise UsageError(f"tag {tag} does not match the package version {package_version} "
-                             f"in {VERSION_FILE}: bump __version__ or tag v{package_version}")
+            raise UsageError(
+                f"tag {tag} does not match the package version {package_version} "
+                f"in {VERSION_FILE}: bump __version__ or tag v{package_version}"
+            )
         return package_version
     if build_number:
         if not build_number.isdigit():
             raise UsageError(f"build number {build_number!r} is not a whole number")
         release = base.public.split(".dev")[0]  # X.Y.Z[aN|bN|rcN][.postN], no dev part
         return f"{release}.dev{int(build_number)}"
-    raise UsageError("no version source: set BITBUCKET_TAG, BITBUCKET_BUILD_NUMBER or "
-                     "PACKAGE_VERSION")
+    raise UsageError(
+        "no version source: set BITBUCKET_TAG, BITBUCKET_BUILD_NUMBER or PACKAGE_VERSION"
+    )
 
 
 # --- stage -------------------------------------------------------------------------------------
@@ -108,9 +126,18 @@ def _source_files(source: Path) -> list[Path]:
     """Files of the working tree as git sees them (tracked + untracked, not ignored)."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard"],
-            check=True, capture_output=True,
+            [
+                "git",
+                "-C",
+                str(source),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            check=True,
+            capture_output=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         files = []
@@ -197,8 +224,11 @@ def prepare(client, *, domain: str, owner: str, repository: str) -> tuple[str, s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="codeartifact.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="codeartifact.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_version = sub.add_parser("version", help="print the version to publish")
@@ -221,9 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "version":
-            print(compute_version(read_package_version(args.source),
-                                  explicit=args.package_version, tag=args.tag,
-                                  build_number=args.build_number))
+            print(
+                compute_version(
+                    read_package_version(args.source),
+                    explicit=args.package_version,
+                    tag=args.tag,
+                    build_number=args.build_number,
+                )
+            )
         elif args.command == "stage":
             _parse(args.version, "version")
             print(stage(args.source, args.dest, args.version))
@@ -232,11 +267,15 @@ def main(argv: list[str] | None = None) -> int:
 
             client = codeartifact_client(args.region)
             try:
-                url, token = prepare(client, domain=args.domain, owner=args.owner,
-                                     repository=args.repository)
+                url, token = prepare(
+                    client, domain=args.domain, owner=args.owner, repository=args.repository
+                )
             except NoCredentialsError:
-                print("codeartifact: no AWS credentials: set AWS_PROFILE (laptop) or "
-                      "AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (pipeline)", file=sys.stderr)
+                print(
+                    "codeartifact: no AWS credentials: set AWS_PROFILE (laptop) or "
+                    "AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (pipeline)",
+                    file=sys.stderr,
+                )
                 return 5
             except (BotoCoreError, ClientError) as exc:
                 print(f"codeartifact: {exc}", file=sys.stderr)

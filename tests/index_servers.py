@@ -33,8 +33,9 @@ VENV_BIN = Path(sys.executable).parent
 
 def _load_root_conftest():
     # tests/conftest.py by path: ``import conftest`` is ambiguous with per-directory conftests.
-    spec = importlib.util.spec_from_file_location("_code_agent_root_conftest",
-                                                  Path(__file__).with_name("conftest.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_code_agent_root_conftest", Path(__file__).with_name("conftest.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -76,8 +77,14 @@ def pypiserver(tmp_path_factory) -> Iterator[Callable[..., IndexServer]]:
     """Start pypiserver instances: ``pypiserver("private", extra_dirs=[deps])``."""
     processes: list[subprocess.Popen] = []
 
-    def start(name: str, *, extra_dirs: tuple[Path, ...] = (), username: str = "ci",
-              password: str = "ci-password", authenticate: str = "update") -> IndexServer:
+    def start(
+        name: str,
+        *,
+        extra_dirs: tuple[Path, ...] = (),
+        username: str = "ci",
+        password: str = "ci-password",
+        authenticate: str = "update",
+    ) -> IndexServer:
         with warnings.catch_warnings():  # passlib imports the deprecated crypt module
             warnings.simplefilter("ignore", DeprecationWarning)
             from passlib.apache import HtpasswdFile
@@ -91,11 +98,25 @@ def pypiserver(tmp_path_factory) -> Iterator[Callable[..., IndexServer]]:
         port = free_port()
         with (root / "server.log").open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
-                 "-P", str(root / "htpasswd"), "-a", authenticate,  # these need the password
-                 "--disable-fallback",  # never redirect a missing package to pypi.org
-                 str(packages), *map(str, extra_dirs)],
-                stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "pypiserver",
+                    "run",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-P",
+                    str(root / "htpasswd"),
+                    "-a",
+                    authenticate,  # these need the password
+                    "--disable-fallback",  # never redirect a missing package to pypi.org
+                    str(packages),
+                    *map(str, extra_dirs),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
@@ -124,19 +145,53 @@ def dependency_wheels(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("dependency-wheels")
     requirements = dest.parent / "requirements.txt"
     exported = subprocess.run(
-        ["uv", "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes",
-         "--no-header", "--format", "requirements-txt", "-o", str(requirements)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        [
+            "uv",
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-hashes",
+            "--no-header",
+            "--format",
+            "requirements-txt",
+            "-o",
+            str(requirements),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert exported.returncode == 0, exported.stderr
     # pip too: pipx upgrades its shared pip from the index it is given, and CodeArtifact's
     # PyPI upstream would serve it.
     download = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
-         "-r", str(requirements), "pip", "-d", str(dest)],
-        env=_pip_env(), capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--only-binary=:all:",
+            "--no-deps",
+            "-r",
+            str(requirements),
+            "pip",
+            "-d",
+            str(dest),
+        ],
+        env=_pip_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if download.returncode != 0:
-        skip_or_fail(f"cannot download the dependency wheels from PyPI: "
-                     f"{download.stderr.strip().splitlines()[-1:]}")
+        skip_or_fail(
+            f"cannot download the dependency wheels from PyPI: "
+            f"{download.stderr.strip().splitlines()[-1:]}"
+        )
     return dest
 
 
@@ -170,8 +225,11 @@ def isolated_env(tmp_path) -> Callable[[str], dict[str, str]]:
         (home / ".local" / "bin").mkdir(parents=True)
         drop = ("PIP_", "UV_", "XDG_", "PIPX_", "VIRTUAL_ENV", "PYTHONPATH", "CONDA")
         env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-        path = [p for p in env.get("PATH", "").split(os.pathsep)
-                if p and Path(p).resolve() != VENV_BIN.resolve()]
+        path = [
+            p
+            for p in env.get("PATH", "").split(os.pathsep)
+            if p and Path(p).resolve() != VENV_BIN.resolve()
+        ]
         env.update(
             HOME=str(home),
             PATH=os.pathsep.join([str(home / ".local" / "bin"), str(_tool_bin(tmp_path)), *path]),
@@ -190,7 +248,11 @@ def build_wheel(project: Path, out_dir: Path) -> Path:
     """``uv build --wheel`` a project directory; returns the wheel."""
     result = subprocess.run(
         ["uv", "build", "--quiet", "--wheel", "--out-dir", str(out_dir), str(project)],
-        capture_output=True, text=True, timeout=300, check=False)
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     wheels = sorted(out_dir.glob("*.whl"))
     assert len(wheels) == 1, wheels
@@ -201,7 +263,8 @@ def build_impostor_wheel(root: Path, version: str = "9.9.9") -> Path:
     """A same-named ``code-agent`` of a higher version whose console script says 'impostor'."""
     project = root / "impostor"
     (project / "impostor_pkg").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [project]
         name = "code-agent"
         version = "{version}"
@@ -216,11 +279,14 @@ def build_impostor_wheel(root: Path, version: str = "9.9.9") -> Path:
 
         [tool.hatch.build.targets.wheel]
         packages = ["impostor_pkg"]
-        """))
-    (project / "impostor_pkg" / "__init__.py").write_text(textwrap.dedent(f"""\
+        """)
+    )
+    (project / "impostor_pkg" / "__init__.py").write_text(
+        textwrap.dedent(f"""\
         def main():
             print("impostor {version}: not the code-agent you meant to install")
-        """))
+        """)
+    )
     return build_wheel(project, root / "impostor-dist")
 
 
@@ -228,6 +294,7 @@ def installed_version(env: dict[str, str], command: str = "code-agent") -> str:
     """What ``code-agent --version`` prints, run from PATH as the user would."""
     path = shutil.which(command, path=env["PATH"])
     assert path, f"{command} is not on PATH ({env['PATH']}) after the install"
-    result = subprocess.run([path, "--version"], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [path, "--version"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     return (result.stdout + result.stderr).strip()

@@ -139,13 +139,8 @@ def test_documented_install_recipe_installs_ours(recipe, hostile, indexes, isola
     assert installed_version(env) == indexes.ours, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("hostile", [False, True], ids=["clean-user", "user-config-adds-pypi"])
-def test_uv_project_pinning_code_agent_to_the_explicit_index_installs_ours(
-    hostile, indexes, isolated_env
-):
-    env = isolated_env("uv-project")
-    if hostile:
-        env = _hostile(env, indexes.public)
+def _uv_project(env: dict[str, str], indexes: Indexes, *, pinned: bool) -> Path:
+    """The documented uv project, its CodeArtifact URL pointed at "private"."""
     project = Path(env["HOME"]) / "my-tools"
     project.mkdir()
     pyproject = re.sub(
@@ -155,16 +150,39 @@ def test_uv_project_pinning_code_agent_to_the_explicit_index_installs_ours(
         count=1,
         flags=re.MULTILINE,
     )
+    if not pinned:
+        pyproject = pyproject.replace('code-agent = { index = "codeartifact" }', "")
     (project / "pyproject.toml").write_text(pyproject)
     env.update(
         UV_DEFAULT_INDEX=indexes.public.simple,  # everything else from "PyPI"
         UV_INDEX_CODEARTIFACT_USERNAME="aws",
         UV_INDEX_CODEARTIFACT_PASSWORD=indexes.private.password,
     )
+    return project
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["clean-user", "user-config-adds-pypi"])
+def test_uv_project_pinning_code_agent_to_the_explicit_index_installs_ours(
+    hostile, indexes, isolated_env
+):
+    env = isolated_env("uv-project")
+    if hostile:
+        env = _hostile(env, indexes.public)
+    project = _uv_project(env, indexes, pinned=True)
     result = _run("uv sync", env, indexes, cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     env["PATH"] = f"{project / '.venv' / 'bin'}:{env['PATH']}"
     assert installed_version(env) == indexes.ours
+
+
+def test_uv_project_without_the_sources_pin_gets_the_impostor(indexes, isolated_env):
+    """The pin is what matters: an explicit index serves nothing that is not pinned to it."""
+    env = isolated_env("uv-project-unpinned")
+    project = _uv_project(env, indexes, pinned=False)
+    result = _run("uv sync", env, indexes, cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    env["PATH"] = f"{project / '.venv' / 'bin'}:{env['PATH']}"
+    assert installed_version(env).startswith("impostor 9.9.9")
 
 
 @pytest.mark.parametrize("recipe", ["uv-extra-index", "pip-extra-index", "pipx-uv-backend"])

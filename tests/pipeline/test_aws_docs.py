@@ -19,13 +19,24 @@ PERMISSIONS = DOCS / "iam" / "publish-permissions-policy.json"
 PROVIDER = "api.bitbucket.org/2.0/workspaces/WORKSPACE/pipelines-config/identity/oidc"
 ACCOUNT, REGION = "540845145946", "us-east-1"
 
-ECR_PUSH = {"ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"}
+ECR_PUSH = {
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+    "ecr:BatchGetImage",
+}
 REQUIRED = ECR_PUSH | {
-    "ecr:GetAuthorizationToken", "ecr:DescribeRepositories", "ecr:CreateRepository",
-    "ecr:TagResource", "ecr:DescribeImages",
-    "codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint",
-    "codeartifact:PublishPackageVersion", "codeartifact:PutPackageOriginConfiguration",
+    "ecr:GetAuthorizationToken",
+    "ecr:DescribeRepositories",
+    "ecr:CreateRepository",
+    "ecr:TagResource",
+    "ecr:DescribeImages",
+    "codeartifact:GetAuthorizationToken",
+    "codeartifact:GetRepositoryEndpoint",
+    "codeartifact:PublishPackageVersion",
+    "codeartifact:PutPackageOriginConfiguration",
     "sts:GetServiceBearerToken",
 }
 NO_RESOURCE_LEVEL = {"ecr:GetAuthorizationToken", "sts:GetServiceBearerToken"}
@@ -66,14 +77,16 @@ def test_trust_policy_lets_only_bitbucket_oidc_assume_the_role():
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {
-        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{PROVIDER}"}
+        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{PROVIDER}"
+    }
 
 
 def test_trust_policy_requires_the_workspace_audience_and_the_repository_subject():
     [statement] = _statements(TRUST)
     condition = statement["Condition"]
     assert condition["StringEquals"] == {
-        f"{PROVIDER}:aud": "ari:cloud:bitbucket::workspace/WORKSPACE_UUID"}
+        f"{PROVIDER}:aud": "ari:cloud:bitbucket::workspace/WORKSPACE_UUID"
+    }
     assert condition["StringLike"] == {f"{PROVIDER}:sub": "{REPOSITORY_UUID}:*"}
     assert set(condition) == {"StringEquals", "StringLike"}
 
@@ -102,10 +115,12 @@ def test_only_actions_without_resource_level_permissions_get_a_wildcard_resource
 
 
 def test_bearer_token_is_limited_to_codeartifact():
-    [statement] = [s for s in _statements(PERMISSIONS)
-                   if "sts:GetServiceBearerToken" in _actions(s)]
+    [statement] = [
+        s for s in _statements(PERMISSIONS) if "sts:GetServiceBearerToken" in _actions(s)
+    ]
     assert statement["Condition"] == {
-        "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}
+        "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
+    }
 
 
 def test_ecr_actions_are_scoped_to_the_code_agent_repository():
@@ -115,8 +130,9 @@ def test_ecr_actions_are_scoped_to_the_code_agent_repository():
 
 
 def test_publishing_and_origin_controls_are_scoped_to_the_code_agent_package():
-    package = (f"arn:aws:codeartifact:{REGION}:{ACCOUNT}"
-               ":package/code-agent/code-agent/pypi//code-agent")
+    package = (
+        f"arn:aws:codeartifact:{REGION}:{ACCOUNT}:package/code-agent/code-agent/pypi//code-agent"
+    )
     allowed = _allowed()
     assert allowed["codeartifact:PublishPackageVersion"] == [package]
     assert allowed["codeartifact:PutPackageOriginConfiguration"] == [package]
@@ -142,14 +158,24 @@ def test_every_ecr_call_of_the_dagger_module_is_allowed():
 
 @pytest.mark.aws
 def test_iam_accepts_both_policy_documents_moto(aws_env):
-    iam = boto3.client("iam", endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=REGION,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    role = iam.create_role(RoleName="code-agent-bitbucket-publish",
-                           AssumeRolePolicyDocument=TRUST.read_text())["Role"]
-    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="code-agent-publish",
-                        PolicyDocument=PERMISSIONS.read_text())
-    policy = iam.create_policy(PolicyName="code-agent-publish-managed",
-                               PolicyDocument=PERMISSIONS.read_text())["Policy"]
+    iam = boto3.client(
+        "iam",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    role = iam.create_role(
+        RoleName="code-agent-bitbucket-publish", AssumeRolePolicyDocument=TRUST.read_text()
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="code-agent-publish",
+        PolicyDocument=PERMISSIONS.read_text(),
+    )
+    policy = iam.create_policy(
+        PolicyName="code-agent-publish-managed", PolicyDocument=PERMISSIONS.read_text()
+    )["Policy"]
     assert policy["Arn"].endswith(":policy/code-agent-publish-managed")
     stored = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="code-agent-publish")
     assert stored["PolicyDocument"]["Statement"] == _statements(PERMISSIONS)
@@ -160,8 +186,13 @@ def test_moto_iam_rejects_a_malformed_policy_moto(aws_env):
     """The acceptance above means something: a document missing its Effect is refused."""
     from botocore.exceptions import ClientError
 
-    iam = boto3.client("iam", endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=REGION,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam = boto3.client(
+        "iam",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     bad = json.loads(PERMISSIONS.read_text())
     del bad["Statement"][0]["Effect"]
     with pytest.raises(ClientError, match="MalformedPolicyDocument"):
@@ -187,8 +218,14 @@ def test_guide_and_pipeline_agree_on_variables_and_the_default_role():
     guide = (DOCS / "aws-setup.md").read_text()
     pipeline = (REPO_ROOT / "bitbucket-pipelines.yml").read_text()
     yaml.safe_load(pipeline)
-    for variable in ("AWS_ACCOUNT_ID", "AWS_REGION", "ECR_REPOSITORY", "CODEARTIFACT_DOMAIN",
-                     "CODEARTIFACT_REPOSITORY", "AWS_ROLE_ARN"):
+    for variable in (
+        "AWS_ACCOUNT_ID",
+        "AWS_REGION",
+        "ECR_REPOSITORY",
+        "CODEARTIFACT_DOMAIN",
+        "CODEARTIFACT_REPOSITORY",
+        "AWS_ROLE_ARN",
+    ):
         assert f"`{variable}`" in guide and f"${{{variable}:-" in pipeline, variable
     assert "role/code-agent-bitbucket-publish" in guide
     assert "role/code-agent-bitbucket-publish" in pipeline

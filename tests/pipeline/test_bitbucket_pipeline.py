@@ -20,8 +20,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = REPO_ROOT / "bitbucket-pipelines.yml"
 DAGGER_MAIN = REPO_ROOT / "dagger" / "src" / "code_agent_ci" / "main.py"
 VENV_BIN = Path(sys.executable).parent
-PUBLISH_MARKERS = ("publish_codeartifact.sh", "dagger call publish", "uv publish", "docker push",
-                   "twine upload")
+PUBLISH_MARKERS = (
+    "publish_codeartifact.sh",
+    "dagger call publish",
+    "uv publish",
+    "docker push",
+    "twine upload",
+)
 
 
 def _tool(name: str) -> str:
@@ -83,8 +88,11 @@ def _steps_by_name(config: dict) -> dict[str, dict]:
 
 
 def _dagger_calls(step: dict) -> list[list[str]]:
-    return [shlex.split(line) for line in step.get("script", [])
-            if line.strip().startswith("dagger call")]
+    return [
+        shlex.split(line)
+        for line in step.get("script", [])
+        if line.strip().startswith("dagger call")
+    ]
 
 
 def _engine_version() -> str:
@@ -97,7 +105,10 @@ def _engine_version() -> str:
 def _check_schema(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.bitbucket-pipelines", str(path)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -126,8 +137,9 @@ def test_publishing_pipeline_runs_tests_then_codeartifact_then_ecr(config, name)
     tests, codeartifact, ecr = stages
     assert not any(_publishes(step) for step in tests)
     scripts = [_script(step) for step in tests]
-    assert any("uv sync --locked" in s and re.search(r"^uv run pytest$", s, re.MULTILINE)
-               for s in scripts), "the test stage runs the README's test command"
+    assert any(
+        "uv sync --locked" in s and re.search(r"^uv run pytest$", s, re.MULTILINE) for s in scripts
+    ), "the test stage runs the README's test command"
     assert any("ruff check" in s and "hadolint" in s and "shellcheck" in s for s in scripts)
     assert [len(codeartifact), len(ecr)] == [1, 1]
     assert "scripts/publish_codeartifact.sh" in _script(codeartifact[0])
@@ -140,13 +152,15 @@ def test_publish_steps_use_oidc_and_never_continue_past_a_failure(config, name):
         for step in stage:
             assert step.get("oidc") is True, step["name"]
             assert "trigger" not in step or step["trigger"] == "automatic"
-            assert not any(m in "\n".join(step.get("after-script", []))
-                           for m in PUBLISH_MARKERS)
+            assert not any(m in "\n".join(step.get("after-script", [])) for m in PUBLISH_MARKERS)
 
 
 def test_only_main_develop_and_release_tags_publish(config):
-    publishing = {name for name, pipeline in _all_pipelines(config).items()
-                  if any(_publishes(step) for stage in _stages(pipeline) for step in stage)}
+    publishing = {
+        name
+        for name, pipeline in _all_pipelines(config).items()
+        if any(_publishes(step) for stage in _stages(pipeline) for step in stage)
+    }
     assert publishing == set(PUBLISHING)
 
 
@@ -209,7 +223,8 @@ def _module_functions() -> dict[str, set[str]]:
     [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "CodeAgentCi"]
     return {
         fn.name.replace("_", "-"): {a.arg.replace("_", "-") for a in fn.args.args[1:]}
-        for fn in cls.body if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
     }
 
 
@@ -226,9 +241,14 @@ def test_dagger_calls_use_only_functions_and_flags_the_module_defines(config):
 
 def test_repository_variables_have_the_documented_defaults(config):
     text = PIPELINE.read_text()
-    for default in ("${AWS_ACCOUNT_ID:-540845145946}", "${AWS_REGION:-us-east-1}",
-                    "${ECR_REPOSITORY:-code-agent}", "${CODEARTIFACT_DOMAIN:-",
-                    "${CODEARTIFACT_REPOSITORY:-", "${AWS_ROLE_ARN:-"):
+    for default in (
+        "${AWS_ACCOUNT_ID:-540845145946}",
+        "${AWS_REGION:-us-east-1}",
+        "${ECR_REPOSITORY:-code-agent}",
+        "${CODEARTIFACT_DOMAIN:-",
+        "${CODEARTIFACT_REPOSITORY:-",
+        "${AWS_ROLE_ARN:-",
+    ):
         assert default in text, default
 
 
@@ -257,8 +277,13 @@ def test_secret_patterns_catch_a_planted_access_key():
 
 
 def _shellcheck(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([_tool("shellcheck"), "--shell=sh", "--severity=style", str(path)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [_tool("shellcheck"), "--shell=sh", "--severity=style", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _step_ids(config) -> list[str]:
