@@ -327,6 +327,8 @@ def test_cli_works_hardened(mode, tmp_path, run_image):
     doctor = parse_json(report)
     assert doctor["user"]["uid"] == uid
     assert doctor["user"]["home"] == IMAGE_HOME
+    # HOME (mode 1777) is usable by any UID, unless the whole root filesystem is read-only.
+    assert doctor["user"]["home_writable"] is ("--read-only" not in options)
     assert doctor["workspace"]["writable"] is True
     assert doctor["container"]["detected"] is True
 
