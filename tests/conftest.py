@@ -99,7 +99,13 @@ def cli_path() -> str:
 def run_cli(cli_path: str) -> Callable[..., subprocess.CompletedProcess]:
     def run(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
         return subprocess.run(
-            [cli_path, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+            [cli_path, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,  # callers assert on the exit code themselves
         )
 
     return run
