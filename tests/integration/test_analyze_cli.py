@@ -338,3 +338,33 @@ def test_analyze_quiet_text_prints_only_the_table(run_cli, project):
     assert result.returncode == 0, result.stderr
     assert "Python" in result.stderr
     assert "Test command" not in result.stderr
+
+
+def test_analyze_counts_unreadable_files_as_skipped(run_cli, cli_path):
+    parent = Path(tempfile.mkdtemp(prefix="analyze-unreadable-file-"))
+    parent.chmod(0o755)
+    (parent / "ok.py").write_text("x = 1\n")
+    secret = parent / "secret.py"
+    secret.write_text("y = 2\n")
+    secret.chmod(0o000)
+    command = ["analyze", "--format", "json", str(parent)]
+    try:
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            if not setpriv:
+                pytest.skip("running as root without setpriv: cannot make a file unreadable")
+            result = subprocess.run(
+                [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", cli_path, *command],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        else:
+            result = run_cli(*command)
+    finally:
+        shutil.rmtree(parent)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["skipped"] == {"unreadable": 1}
+    assert document["languages"][0]["files"] == 1
