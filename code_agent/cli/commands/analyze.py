@@ -34,12 +34,19 @@ def analyze(path: Path, exclude_dirs: tuple[str, ...], output_format: str) -> No
     """Count files, blank, comment and code lines per language under PATH (default: .) and
     detect frameworks, package managers, test runners, CI configs, Dockerfiles and agent
     framework files. Line counts agree with cloc; .gitignore is honoured and dependency and
-    build directories (.git, node_modules, .venv, dist, build, ...) are skipped.
+    build directories (.git, node_modules, .venv, dist, build, ...) are skipped. Empty,
+    binary and duplicate files are skipped and counted, as cloc does.
 
     \b
     text  a table on stderr, for people
     json  one JSON document on stdout (kind "analysis")
     csv   language,files,blank,comment,code rows on stdout (last row: SUM)
+
+    \b
+    Examples:
+      code-agent analyze
+      code-agent analyze --format json ~/src/service | jq -r .test_command
+      code-agent analyze --exclude-dir vendor --format csv . > loc.csv
     """
     from code_agent.core.analyzer import analyze as run
 
