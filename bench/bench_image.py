@@ -142,10 +142,12 @@ def main() -> int:
     tag, naive_tag = f"code-agent-bench:{nonce}", f"code-agent-bench:{nonce}-naive"
     with tempfile.TemporaryDirectory(prefix="code-agent-bench-") as tmp:
         context = copy_build_context(Path(tmp) / "context")
+        cold_id = ""
         try:
             # Cold: no layer cache and an empty uv cache mount (only cache mounts are pruned).
             docker("builder", "prune", "--force", "--filter", "type=exec.cachemount")
             cold, cold_log = build(context, tag, python, uv, "--no-cache")
+            cold_id = docker("image", "inspect", "--format", "{{.Id}}", tag).strip()
             # Edit one source file: only the project layers may rebuild.
             with (context / EDITED_SOURCE).open("a") as handle:
                 handle.write(f"# bench edit {nonce}\n")
@@ -160,7 +162,10 @@ def main() -> int:
                 [[tag, "--version"], [python, "python3", "-c", "pass"]], options.runs
             )
         finally:
+            # The rebuild moved the tag: the cold build's image is removed by its id.
             docker("image", "rm", "--force", tag, naive_tag, check=False)
+            if cold_id:
+                docker("image", "rm", "--force", cold_id, check=False)
 
     added = size - base_size
     figures = {
