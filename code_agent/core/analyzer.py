@@ -400,8 +400,12 @@ def _detect(root: Path, paths: list[str], analysis: Analysis) -> None:
         "poetry" in _load_toml(root / rel).get("tool", {})
         for rel in by_name.get("pyproject.toml", [])
     )
+    # A `[tool.uv]` table marks a uv project before its first `uv lock` (a fresh `create`).
+    uv_project = "uv.lock" in at_root or (
+        "pyproject.toml" in at_root and "uv" in _load_toml(root / "pyproject.toml").get("tool", {})
+    )
     python_managers = []
-    if present("uv.lock"):
+    if present("uv.lock") or uv_project:
         python_managers.append("uv")
     if present("poetry.lock") or poetry_project:
         python_managers.append("poetry")
@@ -528,6 +532,8 @@ def _detect(root: Path, paths: list[str], analysis: Analysis) -> None:
     # Infrastructure and pipelines as code
     if any(rel.endswith(".tf") for rel in paths):
         frameworks.add("Terraform")
+        if any(rel.endswith(".tftest.hcl") for rel in paths):
+            runners.append("terraform test")
     if present("Chart.yaml"):
         frameworks.add("Helm")
     if present("cdk.json"):
@@ -545,7 +551,9 @@ def _detect(root: Path, paths: list[str], analysis: Analysis) -> None:
     analysis.ci_configs = sorted(rel for rel in paths if _is_ci_config(rel))
     analysis.dockerfiles = sorted(rel for rel in paths if _is_dockerfile(rel.rpartition("/")[2]))
     analysis.agent_files = _agent_files(root)
-    analysis.test_command = _test_command(root, analysis, at_root, package_json.get("package.json"))
+    analysis.test_command = _test_command(
+        root, analysis, at_root, package_json.get("package.json"), uv_project=uv_project
+    )
     analysis.suggested_level, analysis.level_reason = suggest_level(analysis)
 
 
@@ -599,11 +607,17 @@ _ECOSYSTEM = {
     "Scala": "jvm",
     "Ruby": "ruby",
     "PHP": "php",
+    "HCL": "terraform",
 }
 
 
 def _test_command(
-    root: Path, analysis: Analysis, at_root: set[str], package: dict | None
+    root: Path,
+    analysis: Analysis,
+    at_root: set[str],
+    package: dict | None,
+    *,
+    uv_project: bool,
 ) -> str | None:
     """The test command for the primary language's ecosystem, else the first one found.
 
@@ -615,13 +629,13 @@ def _test_command(
         prefix = next(
             (
                 command
-                for lock, command in (
-                    ("uv.lock", "uv run "),
-                    ("poetry.lock", "poetry run "),
-                    ("pdm.lock", "pdm run "),
-                    ("Pipfile", "pipenv run "),
+                for managed, command in (
+                    (uv_project, "uv run "),
+                    ("poetry.lock" in at_root, "poetry run "),
+                    ("pdm.lock" in at_root, "pdm run "),
+                    ("Pipfile" in at_root, "pipenv run "),
                 )
-                if lock in at_root
+                if managed
             ),
             None,
         )
@@ -665,6 +679,8 @@ def _test_command(
         candidates.append(("jvm", "./mvnw test" if "mvnw" in at_root else "mvn test"))
     elif at_root & {"build.gradle", "build.gradle.kts"}:
         candidates.append(("jvm", "./gradlew test" if "gradlew" in at_root else "gradle test"))
+    if "terraform test" in runners and any(rel.endswith(".tf") for rel in at_root):
+        candidates.append(("terraform", "terraform test"))
     if "rspec" in runners:
         candidates.append(("ruby", "bundle exec rspec" if "Gemfile" in at_root else "rspec"))
     if "phpunit" in runners:

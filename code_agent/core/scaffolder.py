@@ -78,7 +78,6 @@ def _load_manifest(name: str, directory: Traversable) -> TemplateInfo:
         data = tomllib.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise CodeAgentError(f"template {name}: {MANIFEST} is not valid TOML: {error}") from error
-    agent = data.get("agent", {})
     variables = []
     for var_name, spec in data.get("variables", {}).items():
         if not isinstance(spec, dict) or "default" not in spec:
@@ -98,8 +97,6 @@ def _load_manifest(name: str, directory: Traversable) -> TemplateInfo:
         description=str(data.get("description", "")),
         variables=tuple(variables),
         next_steps=tuple(str(step) for step in data.get("next_steps", ())),
-        package_managers=tuple(str(m) for m in agent.get("package_managers", ())),
-        test_command=agent.get("test_command"),
     )
 
 
@@ -298,24 +295,14 @@ def _files_under(root: Path) -> set[str]:
 def framework_integrate(info: TemplateInfo) -> Integrate:
     """``integrate --level standard`` for a freshly rendered project of template ``info``.
 
-    A new project cannot show everything yet: before the first ``uv run`` there is no uv.lock,
-    so the analysis would take a uv project for a pip one. The manifest's ``[agent]`` table
-    says what the template knows (package managers, test command); the rest is analysed.
+    The templates carry what the analysis needs to see (a ``[tool.uv]`` table, ``*.tftest.hcl``),
+    so a later ``integrate`` in the project finds exactly what ``create`` wrote.
     """
 
     def run(root: Path) -> object:
-        from code_agent.core.integrator import FRAMEWORK_DIRS, integrate
+        from code_agent.core.integrator import integrate
 
-        analysis = None
-        if info.package_managers or info.test_command:
-            from code_agent.core.analyzer import analyze
-
-            analysis = analyze(root, exclude_dirs=FRAMEWORK_DIRS)
-            if info.package_managers:
-                analysis.package_managers = list(info.package_managers)
-            if info.test_command:
-                analysis.test_command = info.test_command
-        return integrate(root, level="standard", analysis=analysis)
+        return integrate(root, level="standard")
 
     return run
 

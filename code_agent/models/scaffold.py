@@ -28,8 +28,6 @@ class TemplateInfo:
     variables: tuple[TemplateVariable, ...] = ()
     next_steps: tuple[str, ...] = ()  # shell lines shown after `create`, run inside the project
     # What the template knows about the project it makes, for the agent framework files:
-    package_managers: tuple[str, ...] = ()  # e.g. ("uv",): no uv.lock exists until the first run
-    test_command: str | None = None  # e.g. "uv run pytest"
 
     def variable_names(self) -> list[str]:
         return [variable.name for variable in self.variables]

@@ -160,6 +160,13 @@ def test_two_runs_generate_byte_identical_projects(run_cli, tmp_path):
     assert tree(tmp_path / "a" / "same") == tree(tmp_path / "b" / "same")
 
 
+@pytest.mark.parametrize("template", ["python-cli", "python-microservice", "terraform-module"])
+def test_generated_project_already_has_what_integrate_would_write(run_cli, tmp_path, template):
+    assert run_cli("create", template, "fresh", "-o", str(tmp_path)).returncode == 0
+    check = run_cli("integrate", str(tmp_path / "fresh"), "--check")
+    assert check.returncode == 0, check.stderr
+
+
 # --------------------------------------------------------------------------- errors
 
 

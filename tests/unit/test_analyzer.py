@@ -213,6 +213,20 @@ def test_detects_poetry_and_requirements_without_uv(tmp_path):
     assert result.test_command == "poetry run pytest"
 
 
+def test_tool_uv_table_marks_a_uv_project_before_its_first_lock(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\n[dependency-groups]\ndev = ["pytest"]\n'
+            "[tool.uv]\ndefault-groups = [\"dev\"]\n",
+            "tests/test_x.py": "def test_x():\n    pass\n",
+        },
+    )
+    result = analyze(tmp_path)
+    assert result.package_managers == ["uv"]
+    assert result.test_command == "uv run pytest"
+
+
 def test_detects_node_tooling_and_uses_the_package_test_script(tmp_path):
     package = {
         "scripts": {"test": "vitest run"},
@@ -258,6 +272,19 @@ def test_detects_go_terraform_and_jenkins(tmp_path):
     assert result.frameworks == ["Cobra", "Terraform"]
     assert result.test_command == "go test ./..."
     assert result.ci_configs == ["Jenkinsfile"]
+
+
+def test_terraform_module_with_tftest_files_uses_terraform_test(tmp_path):
+    write(
+        tmp_path,
+        {
+            "main.tf": 'resource "terraform_data" "x" {}\n',
+            "tests/main.tftest.hcl": 'run "plan" {\n  command = plan\n}\n',
+        },
+    )
+    result = analyze(tmp_path)
+    assert "terraform test" in result.test_runners
+    assert result.test_command == "terraform test"
 
 
 def test_primary_language_ignores_data_and_markup():
