@@ -20,7 +20,7 @@ import code_agent
 from code_agent.models.doctor import Problem, Provenance
 
 DISTRIBUTION = "code-agent"
-ENTRY_POINT = "code_agent.cli.main:main"
+ENTRY_POINT = "code_agent.cli.entry:main"
 SCRIPT = "code-agent"
 
 

@@ -33,7 +33,7 @@ class Provenance:
     installer: str | None = None  # INSTALLER file: uv, pip, ...
     editable: bool = False
     source_url: str | None = None  # direct_url.json "url" (file:// for local or editable installs)
-    entry_point: str | None = None  # the console script's target, "code_agent.cli.main:main"
+    entry_point: str | None = None  # the console script's target, "code_agent.cli.entry:main"
     command: str | None = None  # the script this process was started as (sys.argv[0])
     command_on_path: str | None = None  # what `code-agent` resolves to on PATH
     owns_running_code: bool = False  # the distribution's files contain the running package

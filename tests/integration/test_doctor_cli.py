@@ -504,7 +504,7 @@ def test_doctor_reports_where_the_running_code_agent_came_from(run_cli, aws_env,
     assert Path(origin["location"]).is_relative_to(venv), (origin["location"], venv)
     assert Path(origin["metadata_path"]).name == f"code_agent-{code_agent.__version__}.dist-info"
     assert origin["installer"] == "uv"
-    assert origin["entry_point"] == "code_agent.cli.main:main"
+    assert origin["entry_point"] == "code_agent.cli.entry:main"
     assert origin["package_path"] == str(Path(code_agent.__file__).resolve().parent)
     assert origin["owns_running_code"] is True and origin["ours"] is True
     text = run_cli("doctor", cwd=workspace, env=aws_env)

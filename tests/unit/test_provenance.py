@@ -20,7 +20,7 @@ def dist_info(
     record: list[str],
     *,
     direct_url: dict | None = None,
-    entry_point: str = "code_agent.cli.main:main",
+    entry_point: str = "code_agent.cli.entry:main",
     version: str = "0.1.0",
 ):
     info = site / f"code_agent-{version}.dist-info"
