@@ -52,6 +52,20 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def without_dac_override(command: list[str]) -> list[str]:
+    """Run ``command`` so that file modes bind it, as they bind a container's user.
+
+    Root ignores modes through CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH; dropping both from the
+    bounding set keeps root's UID (so the CLI in a 0700 checkout still runs) but not the bypass.
+    """
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        skip_or_fail("setpriv (util-linux) is needed to drop root's DAC override")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+
+
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory) -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port; yields its endpoint URL."""

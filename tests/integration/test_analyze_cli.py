@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import sysconfig
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from code_agent.core.linecount import RULES
 from code_agent.core.walker import DEFAULT_EXCLUDED_DIRS
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, without_dac_override
 
 CLOC = shutil.which("cloc") or "/usr/bin/cloc"
 STDLIB_PACKAGES = (
@@ -299,42 +298,21 @@ def test_analyze_unknown_format_is_a_usage_error(run_cli, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_analyze_unreadable_path_exits_1_with_one_line(run_cli, cli_path):
-    # A world-traversable parent, so only the directory itself is unreadable.
-    parent = Path(tempfile.mkdtemp(prefix="analyze-unreadable-"))
-    parent.chmod(0o755)
-    locked = parent / "locked"
+def test_analyze_unreadable_path_exits_1_with_one_line(tmp_path, cli_path):
+    locked = tmp_path / "locked"
     locked.mkdir()
     (locked / "a.py").write_text("x = 1\n")
     locked.chmod(0o000)
     try:
-        if os.geteuid() == 0:
-            # root reads everything: run as nobody instead (setpriv from util-linux).
-            setpriv = shutil.which("setpriv")
-            if not setpriv:
-                pytest.skip("running as root without setpriv: cannot make a directory unreadable")
-            result = subprocess.run(
-                [
-                    setpriv,
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    cli_path,
-                    "analyze",
-                    str(locked),
-                ],
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            if "Error:" not in result.stderr:
-                pytest.skip(f"user nobody cannot run the CLI here: {result.stderr.strip()}")
-        else:
-            result = run_cli("analyze", str(locked))
+        result = subprocess.run(
+            without_dac_override([cli_path, "analyze", str(locked)]),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         locked.chmod(0o755)
-        shutil.rmtree(parent)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"Error: cannot read {locked}: Permission denied"]
 
@@ -346,30 +324,18 @@ def test_analyze_quiet_text_prints_only_the_table(run_cli, project):
     assert "Test command" not in result.stderr
 
 
-def test_analyze_counts_unreadable_files_as_skipped(run_cli, cli_path):
-    parent = Path(tempfile.mkdtemp(prefix="analyze-unreadable-file-"))
-    parent.chmod(0o755)
-    (parent / "ok.py").write_text("x = 1\n")
-    secret = parent / "secret.py"
+def test_analyze_counts_unreadable_files_as_skipped(tmp_path, cli_path):
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    secret = tmp_path / "secret.py"
     secret.write_text("y = 2\n")
     secret.chmod(0o000)
-    command = ["analyze", "--format", "json", str(parent)]
-    try:
-        if os.geteuid() == 0:
-            setpriv = shutil.which("setpriv")
-            if not setpriv:
-                pytest.skip("running as root without setpriv: cannot make a file unreadable")
-            result = subprocess.run(
-                [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", cli_path, *command],
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-        else:
-            result = run_cli(*command)
-    finally:
-        shutil.rmtree(parent)
+    result = subprocess.run(
+        without_dac_override([cli_path, "analyze", "--format", "json", str(tmp_path)]),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["skipped"] == {"unreadable": 1}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, skip_or_fail
+from tests.conftest import REPO_ROOT, skip_or_fail, without_dac_override
 
 TEMPLATES = ["python-cli", "python-microservice", "terraform-module"]
 
@@ -226,23 +226,13 @@ def test_non_empty_target_exits_3_naming_the_path(run_cli, tmp_path):
     assert tree(project) == {"keep.txt": b"keep\n"}
 
 
-def _without_write_permission(command: list[str]) -> list[str]:
-    """Root ignores directory modes: drop the capabilities that let it (as a container user is)."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if not setpriv:
-        skip_or_fail("setpriv (util-linux) is needed to drop root's DAC override")
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
-
-
 def test_unwritable_output_dir_exits_1_and_leaves_nothing(cli_path, tmp_path):
     output = tmp_path / "readonly"
     output.mkdir()
     output.chmod(0o555)
     try:
         completed = subprocess.run(
-            _without_write_permission([cli_path, "create", "python-cli", "svc", "-o", str(output)]),
+            without_dac_override([cli_path, "create", "python-cli", "svc", "-o", str(output)]),
             capture_output=True,
             text=True,
             timeout=120,

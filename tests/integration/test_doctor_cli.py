@@ -14,15 +14,21 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, free_port, http_ok, skip_or_fail, wait_until
 
 import code_agent
 from code_agent.core.environment import in_container
+from tests.conftest import (
+    REPO_ROOT,
+    free_port,
+    http_ok,
+    skip_or_fail,
+    wait_until,
+    without_dac_override,
+)
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers for
 SCHEMA = json.loads((REPO_ROOT / "docs" / "schemas" / "doctor.schema.json").read_text())
@@ -375,48 +381,29 @@ def test_doctor_with_missing_path_is_a_usage_error(run_cli, aws_env, tmp_path):
 
 
 def test_workspace_owned_by_another_user_is_reported_with_the_user_flag_hint(
-    cli_path, aws_env, request
+    cli_path, aws_env, tmp_path
 ):
-    # As in `docker run -v "$PWD:/workspace"` with the host owning the files: run as UID 65534.
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        skip_or_fail("needs root and setpriv to run doctor as another UID")
-    # pytest's tmp_path lives under a 0700 directory: build a reachable tree next to it.
-    base = Path(tempfile.mkdtemp(prefix="doctor-uid-", dir="/tmp"))
-    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
-    base.chmod(0o755)
-    workspace = base / "root-owned"
+    # As in `docker run -v "$PWD:/workspace"` with the host user owning the files.
+    workspace = tmp_path / "host-owned"
     workspace.mkdir(mode=0o755)
-    env = {**aws_env, "HOME": str(base)}
+    os.chown(workspace, 65534, 65534)
     result = subprocess.run(
-        [
-            "setpriv",
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            cli_path,
-            "doctor",
-            "--path",
-            str(workspace),
-            "--format",
-            "json",
-        ],
+        without_dac_override([cli_path, "doctor", "--path", str(workspace), "--format", "json"]),
         check=False,
         capture_output=True,
         text=True,
-        env=env,
+        env={**aws_env, "HOME": str(tmp_path)},
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     validate(doc)
     ws = doc["workspace"]
-    assert (ws["writable"], ws["error"], ws["owner_uid"]) == (False, "Permission denied", 0)
-    assert doc["user"]["uid"] == 65534
+    assert (ws["writable"], ws["error"], ws["owner_uid"]) == (False, "Permission denied", 65534)
+    uid, gid = os.geteuid(), os.getegid()
     [problem] = [p for p in doc["problems"] if p["code"] == "workspace-not-writable"]
     assert problem["message"].startswith(
-        f"workspace {workspace} is not writable for 65534:65534 (owner 0:0)"
+        f"workspace {workspace} is not writable for {uid}:{gid} (owner 65534:65534)"
     )
     if in_container():
         assert USER_FLAG in problem["hint"]
@@ -457,31 +444,19 @@ def test_read_only_mounted_workspace_is_reported_with_the_read_only_hint(
 def test_workspace_this_user_cannot_reach_is_reported_not_called_missing(
     cli_path, aws_env, tmp_path
 ):
-    # tmp_path's parent is 0700 root: UID 65534 cannot even stat the workspace.
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        skip_or_fail("needs root and setpriv to run doctor as another UID")
-    workspace = tmp_path / "hidden"
+    # The workspace sits in a 0700 directory of another user: it cannot even be stat'ed.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    workspace = private / "hidden"
     workspace.mkdir()
+    os.chown(private, 65534, 65534)
+    command = [cli_path, "doctor", "--check", "--path", str(workspace), "--format", "json"]
     result = subprocess.run(
-        [
-            "setpriv",
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            cli_path,
-            "doctor",
-            "--check",
-            "--path",
-            str(workspace),
-            "--format",
-            "json",
-        ],
+        without_dac_override(command),
         check=False,
         capture_output=True,
         text=True,
-        env={**aws_env, "HOME": "/"},
+        env={**aws_env, "HOME": str(tmp_path)},
         timeout=120,
     )
     assert result.returncode == 4, result.stderr

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -351,8 +350,26 @@ def test_worker_processes_count_exactly_what_one_process_counts(tmp_path, monkey
     write(tmp_path, files)
     monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 10**9)
     sequential = analyze(tmp_path).to_dict()
-    monkeypatch.setattr(analyzer, "PARALLEL_MIN_FILES", 1)
-    assert threading.active_count() == 1  # else the analyzer would not fork
-    parallel = analyze(tmp_path).to_dict()
-    assert parallel == sequential
+    # A fresh interpreter has one thread (a test session may have more, and then the analyzer
+    # rightly refuses to fork), so the parallel path is taken for certain there.
+    script = (
+        "import json, multiprocessing, sys\n"
+        "from pathlib import Path\n"
+        "from code_agent.core import analyzer\n"
+        "analyzer.PARALLEL_MIN_FILES = 1\n"
+        "contexts, real = [], multiprocessing.get_context\n"
+        "multiprocessing.get_context = lambda method: contexts.append(method) or real(method)\n"
+        "result = analyzer.analyze(Path(sys.argv[1])).to_dict()\n"
+        "assert contexts == ['fork'], contexts\n"
+        "print(json.dumps(result))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    parallel = json.loads(completed.stdout)
+    assert parallel == json.loads(json.dumps(sequential))
     assert sequential["skipped"] == {"duplicate": 4}
