@@ -20,7 +20,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Add the agent framework files to an existing repository.",
     ),
     "analyze": ("code_agent.cli.commands.analyze", "analyze", "Inventory a codebase."),
-    "doctor": ("code_agent.cli.commands.doctor", "doctor", "Explain the environment (container, workspace, AWS)."),
+    "doctor": (
+        "code_agent.cli.commands.doctor",
+        "doctor",
+        "Explain the environment (container, workspace, AWS).",
+    ),
 }
 
 
@@ -44,7 +48,9 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="code-agent", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="code-agent", message="%(prog)s %(version)s"
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show details, and tracebacks on errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Only print errors and requested data.")
 @click.option("--no-color", is_flag=True, help="Disable colour (also when NO_COLOR is set).")

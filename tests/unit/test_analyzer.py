@@ -217,7 +217,7 @@ def test_tool_uv_table_marks_a_uv_project_before_its_first_lock(tmp_path):
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "x"\n[dependency-groups]\ndev = ["pytest"]\n'
-            "[tool.uv]\ndefault-groups = [\"dev\"]\n",
+            '[tool.uv]\ndefault-groups = ["dev"]\n',
             "tests/test_x.py": "def test_x():\n    pass\n",
         },
     )
