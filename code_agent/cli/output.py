@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +74,35 @@ def format_option(*choices: str):
         show_default=True,
         help="Output format: text for people (stderr), the others for machines (stdout).",
     )
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A transient progress bar on stderr, only for people watching a terminal.
+
+    Yields the ``progress(done, total)`` callback the core takes, or None when nobody watches.
+    """
+    if settings().quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # No auto-refresh thread: the analyzer may fork worker processes, and forking a process
+    # that runs threads risks deadlocks. The core reports often enough to redraw on each call.
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr_console(),
+        transient=True,
+        auto_refresh=False,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, refresh=True)
+
+        yield update
 
 
 def error_line(message: str, hint: str | None = None) -> None:

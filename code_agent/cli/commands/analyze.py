@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from code_agent.cli.output import emit_json, format_option, settings, stderr_console
+from code_agent.cli.output import (
+    emit_json,
+    format_option,
+    progress_bar,
+    settings,
+    stderr_console,
+)
 from code_agent.models.analysis import Analysis
 
 CSV_FIELDS = ("language", "files", "blank", "comment", "code")
@@ -50,7 +55,7 @@ def analyze(path: Path, exclude_dirs: tuple[str, ...], output_format: str) -> No
     """
     from code_agent.core.analyzer import analyze as run
 
-    with _progress() as progress:
+    with progress_bar("Counting lines") as progress:
         result = run(path, exclude_dirs=exclude_dirs, progress=progress)
     if output_format == "json":
         emit_json("analysis", result.to_dict())
@@ -58,32 +63,6 @@ def analyze(path: Path, exclude_dirs: tuple[str, ...], output_format: str) -> No
         write_csv(result)
     else:
         render_text(result)
-
-
-@contextmanager
-def _progress():
-    """A Rich progress bar on stderr, only for people watching a terminal."""
-    if settings().quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    # No auto-refresh thread: the core may fork worker processes, and forking a process
-    # that runs threads risks deadlocks. The core reports often enough to redraw on each call.
-    with Progress(
-        TextColumn("Counting lines"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=stderr_console(),
-        transient=True,
-        auto_refresh=False,
-    ) as bar:
-        task = bar.add_task("count", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, refresh=True)
-
-        yield update
 
 
 def write_csv(result: Analysis) -> None:

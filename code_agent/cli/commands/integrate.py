@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from code_agent.cli.output import emit_json, format_option, settings, stderr_console
+from code_agent.cli.output import (
+    emit_json,
+    format_option,
+    progress_bar,
+    settings,
+    stderr_console,
+)
 
 LEVELS = ("minimal", "standard", "full")  # mirrors core.framework.LEVELS (kept import-free)
 
@@ -74,7 +78,7 @@ def integrate(
     from code_agent.exceptions import CheckFailedError
 
     write = not (dry_run or show_diff or check)
-    with _progress() as progress:
+    with progress_bar("Analysing the repository") as progress:
         result = integrator.integrate(
             path, level=level, force=force, dry_run=not write, progress=progress
         )
@@ -100,25 +104,6 @@ def integrate(
             f"{len(result.changed)} framework file(s) would change: {names}",
             hint=f"run `code-agent integrate {path} --level {level}` to apply it; --diff shows the changes",
         )
-
-
-@contextmanager
-def _progress():
-    """A transient progress bar on stderr while the repository is analysed (terminals only)."""
-    if settings().quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("Analysing the repository"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=stderr_console(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("analyse", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _render_text(result) -> None:
