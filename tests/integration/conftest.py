@@ -6,7 +6,6 @@ the container tests skip locally and fail under CI=true (``skip_or_fail``).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, http_ok, skip_or_fail, wait_until
+from tests.conftest import REPO_ROOT, skip_or_fail
+from tests.registry_server import REGISTRY_BINARY, start_registry, stop
 
 # The 20.10 client with BuildKit; a newer `docker` earlier on PATH may lack buildx.
 DOCKER = (
@@ -28,7 +28,6 @@ DOCKER = (
     if os.access("/usr/bin/docker", os.X_OK)
     else (shutil.which("docker") or "docker")
 )
-REGISTRY_BINARY = "/usr/bin/docker-registry"
 
 PYTHON_OFFICIAL = "python:3.12-slim-bookworm"
 UV_OFFICIAL = "ghcr.io/astral-sh/uv:0.13.9"
@@ -266,38 +265,8 @@ def registry(tmp_path_factory, docker_engine: str) -> Iterator[str]:
     """
     if not os.access(REGISTRY_BINARY, os.X_OK):
         skip_or_fail(f"{REGISTRY_BINARY} missing (apt-get install docker-registry)")
-    root = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    config = root / "config.yml"
-    config.write_text(
-        json.dumps(  # JSON is YAML: no YAML writer needed
-            {
-                "version": 0.1,
-                "log": {"level": "info", "formatter": "text"},
-                "storage": {
-                    "filesystem": {"rootdirectory": str(root / "data")},
-                    "delete": {"enabled": True},
-                },
-                "http": {"addr": address},
-            }
-        )
-    )
-    log = root / "registry.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [REGISTRY_BINARY, "serve", str(config)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    process, address = start_registry(tmp_path_factory.mktemp("registry"))
     try:
-        wait_until(lambda: http_ok(f"http://{address}/v2/"), what="docker-registry")
         yield address
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)

@@ -6,7 +6,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from registry_helpers import REGISTRY_BINARY, REGISTRY_USER, skip_or_fail, start_registry, stop
+
+from tests.conftest import skip_or_fail
+from tests.registry_server import REGISTRY_BINARY, REGISTRY_USER, start_registry, stop
 
 
 @pytest.fixture(scope="session")

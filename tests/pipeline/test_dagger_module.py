@@ -24,10 +24,10 @@ from code_agent_ci.main import CodeAgentCi
 from dagger.client.gen import Module as ModuleObject
 from dagger.mod import default_module
 from dagger_chain import calls, named, only, render, secret_plaintext
-from registry_helpers import push_test_manifest
 
 import dagger
 from dagger import dag
+from tests.registry_server import push_test_manifest
 
 pytestmark = pytest.mark.pipeline
 

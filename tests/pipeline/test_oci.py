@@ -6,7 +6,9 @@ import base64
 
 import pytest
 from code_agent_ci import oci
-from registry_helpers import REGISTRY_USER, free_port, push_test_manifest
+
+from tests.conftest import free_port
+from tests.registry_server import REGISTRY_USER, push_test_manifest
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.registry]
 

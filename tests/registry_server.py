@@ -1,61 +1,29 @@
-"""A real Distribution registry (Debian `docker-registry`) for the pipeline tests, and a way to
-push a tiny image manifest into it over the distribution API (no Docker engine needed)."""
+"""A real Distribution registry (Debian `docker-registry`) on 127.0.0.1 for the container and
+pipeline tests, and a way to push a tiny image manifest into it over the distribution API."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 import subprocess
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
+from tests.conftest import free_port, http_ok, wait_until
 
 REGISTRY_BINARY = "/usr/bin/docker-registry"
 REGISTRY_USER = ("ci", "registry-test-password")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True  # 401 from an auth-enabled registry is an answer
-    except OSError:
-        return False
-
-
-def _wait_until(check, *, timeout: float = 30.0, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
-
-
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: required)")
-    pytest.skip(reason)
-
-
-def start_registry(root: Path, auth: dict | None) -> tuple[subprocess.Popen, str]:
+def start_registry(root: Path, auth: dict | None = None) -> tuple[subprocess.Popen, str]:
     address = f"127.0.0.1:{free_port()}"
     config = {
         "version": 0.1,
         "log": {"level": "warn", "formatter": "text"},
-        "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+        "storage": {
+            "filesystem": {"rootdirectory": str(root / "data")},
+            "delete": {"enabled": True},
+        },
         "http": {"addr": address},
     }
     if auth:
@@ -69,7 +37,7 @@ def start_registry(root: Path, auth: dict | None) -> tuple[subprocess.Popen, str
             stdin=subprocess.DEVNULL,
         )
     try:
-        _wait_until(lambda: _answers(f"http://{address}/v2/"), what="docker-registry")
+        wait_until(lambda: http_ok(f"http://{address}/v2/"), what="docker-registry")
     except TimeoutError:
         process.kill()
         raise
