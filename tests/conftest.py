@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,16 +67,16 @@ def without_dac_override(command: list[str]) -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
 
 
-@pytest.fixture(scope="session")
-def moto_server(tmp_path_factory) -> Iterator[str]:
-    """A moto server on a free 127.0.0.1 port; yields its endpoint URL."""
+@contextmanager
+def running_moto(log_dir: Path, **env: str) -> Iterator[str]:
+    """A moto server on a free 127.0.0.1 port (``env`` tunes it); yields its endpoint URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as sink:
+    with (log_dir / "moto.log").open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=sink,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
         )
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -84,6 +85,13 @@ def moto_server(tmp_path_factory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory) -> Iterator[str]:
+    """A moto server on a free 127.0.0.1 port; yields its endpoint URL."""
+    with running_moto(tmp_path_factory.mktemp("moto")) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -24,9 +24,8 @@ from code_agent.core.environment import in_container
 from tests.conftest import (
     REPO_ROOT,
     free_port,
-    http_ok,
+    running_moto,
     skip_or_fail,
-    wait_until,
     without_dac_override,
 )
 
@@ -204,23 +203,9 @@ def test_doctor_aws_json_without_credentials_still_prints_the_report_and_exits_5
 def moto_server_with_iam_auth(tmp_path_factory):
     """A second moto server that checks credentials (INITIAL_NO_AUTH_ACTION_COUNT=0), so it
     rejects access keys that its IAM does not know, as AWS does."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto-auth") / "moto.log"
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: http_ok(f"{endpoint}/moto-api/"), what="moto server (IAM auth)")
+    log_dir = tmp_path_factory.mktemp("moto-auth")
+    with running_moto(log_dir, INITIAL_NO_AUTH_ACTION_COUNT="0") as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.aws
