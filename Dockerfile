@@ -100,8 +100,8 @@ LABEL org.opencontainers.image.title="code-agent" \
 HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 \
     CMD ["code-agent", "--version"]
 # SIGINT: Python turns it into KeyboardInterrupt, which the CLI handles (cleanup, exit 130).
-# SIGTERM has no Python handler, and PID 1 ignores unhandled signals: `docker stop` would wait
-# for its timeout and SIGKILL.
+# The CLI treats SIGTERM the same way, for runtimes that ignore STOPSIGNAL (as PID 1, an
+# unhandled signal would be ignored and `docker stop` would wait for its SIGKILL).
 STOPSIGNAL SIGINT
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["--help"]

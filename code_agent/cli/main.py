@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
@@ -60,36 +61,44 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, no_color: bool) -> None:
     ctx.obj = Settings(verbose=verbose, quiet=quiet, no_color=no_color)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # `docker stop`, Kubernetes and CI runners send SIGTERM: stop as Ctrl-C does (cleanup, 130).
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: the only place errors become messages and exit codes."""
-    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        code = cli.main(args=argv, prog_name="code-agent", standalone_mode=False)
+        code = cli.main(args=args, prog_name="code-agent", standalone_mode=False)
     except CodeAgentError as error:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        error_line(error.message, error.hint)
-        code = error.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        code = _report(error.message, error.hint, error.exit_code, verbose=verbose)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # Click turns a KeyboardInterrupt during a command into Abort.
+        click.echo("Interrupted.", err=True)
         code = EXIT_INTERRUPTED
     except click.ClickException as error:
         error.show()
         code = error.exit_code
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): not an error worth a traceback.
         sys.stderr.close()
         code = 1
     except OSError as error:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        error_line(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
-        code = 1
+        message = f"{error.strerror or error}: {error.filename}" if error.filename else str(error)
+        code = _report(message, None, 1, verbose=verbose)
+    except Exception as error:  # noqa: BLE001 - a bug: one line still, the traceback on request
+        hint = "re-run with -v for the traceback, and please report it"
+        code = _report(f"unexpected {type(error).__name__}: {error}", hint, 1, verbose=verbose)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(message: str, hint: str | None, code: int, *, verbose: bool) -> int:
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    error_line(message, hint)
+    return code
