@@ -396,6 +396,7 @@ def test_workspace_owned_by_another_user_is_reported_with_the_user_flag_hint(
         assert problem["hint"].startswith("take ownership: sudo chown")
 
 
+@pytest.mark.privileged
 def test_read_only_mounted_workspace_is_reported_with_the_read_only_hint(
     cli_path, aws_env, tmp_path
 ):

@@ -234,6 +234,7 @@ def read_only_mount(command: list[str], directory: Path) -> subprocess.Completed
     return result
 
 
+@pytest.mark.privileged
 def test_unwritable_path_exits_1_with_one_line_naming_it(cli_path, project):
     result = read_only_mount([cli_path, "integrate", str(project)], project)
 
@@ -253,6 +254,7 @@ def test_unwritable_path_exits_1_with_one_line_naming_it(cli_path, project):
     ]
 
 
+@pytest.mark.privileged
 def test_read_only_tree_can_be_checked_and_an_integrated_one_re_run(run_cli, cli_path, project):
     result = read_only_mount([cli_path, "integrate", str(project), "--check"], project)
     assert result.returncode == 4, result.stderr
