@@ -19,7 +19,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from code_agent_ci import ecr, main, tags
+from code_agent_ci import ecr, main, release, smoke, tags
 from code_agent_ci.main import CodeAgentCi
 from dagger.client.gen import Module as ModuleObject
 from dagger.mod import default_module
@@ -326,7 +326,7 @@ def test_test_container_smoke_tests_the_runtime_image(monkeypatch):
     ],
 )
 def test_smoke_checks_judge_the_output(check_index, stdout, ok):
-    check = main.smoke_checks(VERSION)[check_index]
+    check = smoke.smoke_checks(VERSION)[check_index]
     problem = check.verify(stdout)
     assert (problem is None) is ok, problem
 
@@ -337,14 +337,14 @@ def test_smoke_checks_accept_what_the_real_cli_prints_for_the_sample_tree(run_cl
         target = tmp_path / call.args["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(call.args["contents"])
-    cli_checks = [c for c in main.smoke_checks(VERSION) if c.args[0] == "code-agent"]
+    cli_checks = [c for c in smoke.smoke_checks(VERSION) if c.args[0] == "code-agent"]
     assert len(cli_checks) == 3
     for check in cli_checks:
-        args = [str(tmp_path) if a == main.WORKSPACE else a for a in check.args[1:]]
+        args = [str(tmp_path) if a == smoke.WORKSPACE else a for a in check.args[1:]]
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 0, f"{check.name}: {result.stderr}"
         assert check.verify(result.stdout) is None, f"{check.name}: {result.stdout[:500]}"
-    assert (tmp_path / main.SMOKE_PROJECT / "pyproject.toml").is_file()
+    assert (tmp_path / smoke.SMOKE_PROJECT / "pyproject.toml").is_file()
 
 
 # --- publish: order, guard and one push per tag, with AWS on a moto server ------------------------
@@ -461,7 +461,7 @@ def test_publish_refuses_an_existing_release_tag_before_testing_or_pushing(moto_
     )
 
     with pytest.raises(
-        main.ReleaseExistsError, match=rf"ca-publish-release:{re.escape(VERSION)} already"
+        release.ReleaseExistsError, match=rf"ca-publish-release:{re.escape(VERSION)} already"
     ):
         publish(repository="ca-publish-release", git_tag=f"v{VERSION}")
     assert engine_leaves == []
@@ -501,10 +501,10 @@ def test_publish_through_web_identity_assumes_the_role(moto_env, engine_leaves):
 
 def test_publish_stops_when_the_gate_fails(moto_env, engine_leaves, monkeypatch):
     async def failing_gate(image, workspace, version):
-        raise main.SmokeTestError("test-container: code-agent --version failed: exit code 1")
+        raise smoke.SmokeTestError("test-container: code-agent --version failed: exit code 1")
 
     monkeypatch.setattr(main, "run_smoke_checks", failing_gate)
-    with pytest.raises(main.SmokeTestError):
+    with pytest.raises(smoke.SmokeTestError):
         publish(repository="ca-publish-gate", branch="main")
     assert [e for e in engine_leaves if e[0] == "push"] == []
 
@@ -542,7 +542,7 @@ def test_publish_to_another_registry_makes_no_aws_call(engine_leaves, monkeypatc
 def test_publish_to_another_registry_refuses_an_existing_release_tag(engine_leaves, oci_registry):
     push_test_manifest(oci_registry, "guarded", VERSION)
 
-    with pytest.raises(main.ReleaseExistsError, match=rf"guarded:{re.escape(VERSION)} already"):
+    with pytest.raises(release.ReleaseExistsError, match=rf"guarded:{re.escape(VERSION)} already"):
         publish(registry=oci_registry, repository="guarded", git_tag=f"v{VERSION}", region="")
     assert engine_leaves == []
 
@@ -598,7 +598,7 @@ def test_dockerfile_builder_leaves_dist_and_runtime_matches_the_smoke_test_contr
     assert main.DIST_PATH in text, "builder stage must leave the wheel and sdist in /app/dist"
     assert re.search(r"(?m)^\s*WORKDIR\s+/workspace\s*$", runtime)
     assert re.search(r"(?m)^\s*USER\s+(codeagent|10001)(:(codeagent|10001))?\s*$", runtime)
-    assert main.RUNTIME_HOME in runtime
+    assert smoke.RUNTIME_HOME in runtime
 
 
 def test_source_ignore_mirrors_dockerignore():

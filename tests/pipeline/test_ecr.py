@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from code_agent_ci import ecr
-from code_agent_ci.main import ReleaseExistsError, prepare_ecr
+from code_agent_ci.release import ReleaseExistsError, prepare_ecr
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.aws]
 

@@ -1,8 +1,10 @@
 """Build, smoke-test and publish the code-agent image; the repository's Dockerfile is the recipe.
 
 Functions are short pipelines over ``Directory.docker_build``. The rules live in plain Python
-next to this file: ``tags.py`` (what to tag) and ``ecr.py`` (AWS: credentials, repository,
-login, the guard against overwriting a release). Our ECR: account 540845145946, us-east-1,
+next to this file: ``tags.py`` (what to tag), ``smoke.py`` (what test-container runs and how
+its output is judged), ``release.py`` (platforms, the guard against overwriting a release,
+everything AWS before the gate), ``ecr.py`` (AWS: credentials, repository, login) and
+``oci.py`` (tags already in another registry). Our ECR: account 540845145946, us-east-1,
 repository ``code-agent`` (pass them as arguments; ``scripts/deploy_cli_to_ecr.sh`` does).
 """
 
@@ -11,9 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-import json
-import re
-from collections.abc import Callable
 from typing import Annotated
 
 import anyio
@@ -21,7 +20,7 @@ import anyio
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
-from . import ecr, oci, tags
+from . import ecr, release, smoke, tags
 
 # Must equal the Dockerfile's ARG defaults (tests/pipeline/test_dagger_module.py checks it).
 DEFAULT_PYTHON_IMAGE = "python:3.12-slim-bookworm"
@@ -32,13 +31,7 @@ DEFAULT_REPOSITORY = "code-agent"
 RUNTIME_TARGET = "runtime"
 BUILDER_TARGET = "builder"
 DIST_PATH = "/app/dist"
-WORKSPACE = "/workspace"
-RUNTIME_USER = "codeagent"
-RUNTIME_UID_GID = "10001:10001"
-RUNTIME_HOME = "/home/codeagent"
 VERSION_FILE = "code_agent/__init__.py"
-SMOKE_PROJECT = "smoke-cli"
-PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
 
 # What the build context holds: .dockerignore's allow-list verbatim (a test keeps them equal),
 # so `dagger call` uploads what `docker build` sends, plus the two files Docker reads from the
@@ -67,23 +60,6 @@ PythonImage = Annotated[
     str, Doc("Base image for both Dockerfile stages (build arg PYTHON_IMAGE); a mirror works")
 ]
 UvImage = Annotated[str, Doc("Image the uv binary is copied from (build arg UV_IMAGE)")]
-
-
-class ReleaseExistsError(RuntimeError):
-    """A planned X.Y.Z tag is already in the registry and --force was not given."""
-
-
-class SmokeTestError(RuntimeError):
-    """A check of test-container failed; the message carries the command's output."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """One command run in the image and how its standard output is judged."""
-
-    name: str
-    args: list[str]
-    verify: Callable[[str], str | None]  # stdout -> problem, or None when fine
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,14 +180,14 @@ class CodeAgentCi:
         """
         version = await package_version(source)
         planned = tags.plan_tags(version, branch, git_tag, build_number, commit)
-        wanted = check_platforms(platforms)
+        wanted = release.check_platforms(platforms)
 
         if registry:
             host, username = registry.rstrip("/"), registry_username
             password = registry_password
             await anyio.to_thread.run_sync(
                 functools.partial(
-                    guard_registry,
+                    release.guard_registry,
                     host,
                     repository,
                     planned,
@@ -225,7 +201,7 @@ class CodeAgentCi:
                 raise ecr.EcrError("publish to ECR needs --region (ours: us-east-1)")
             login = await anyio.to_thread.run_sync(
                 functools.partial(
-                    prepare_ecr,
+                    release.prepare_ecr,
                     region=region,
                     account_id=account_id,
                     repository=repository,
@@ -310,53 +286,21 @@ def sample_workspace() -> dagger.Directory:
     )
 
 
-def smoke_checks(version: str) -> list[Check]:
-    """What test-container runs, in order; each later check sees the earlier ones' files."""
-    project = f"{WORKSPACE}/{SMOKE_PROJECT}"
-    return [
-        Check(
-            "runs as the image user",
-            ["sh", "-c", 'printf "%s:%s %s\\n" "$(id -u)" "$(id -g)" "$HOME"'],
-            functools.partial(_expect_line, f"{RUNTIME_UID_GID} {RUNTIME_HOME}"),
-        ),
-        Check(
-            "code-agent --version",
-            ["code-agent", "--version"],
-            functools.partial(_expect_line, f"code-agent {version}"),
-        ),
-        Check(
-            "analyze /workspace --format json",
-            ["code-agent", "analyze", WORKSPACE, "--format", "json"],
-            _verify_analysis,
-        ),
-        Check(
-            f"create python-cli {SMOKE_PROJECT}",
-            ["code-agent", "create", "python-cli", SMOKE_PROJECT, "--output-dir", WORKSPACE],
-            lambda _out: None,  # judged by its exit code and by the next check
-        ),
-        Check(
-            "created files belong to the image user",
-            ["sh", "-c", f'find "{project}" -type f | wc -l; stat -c "%u:%g" "{project}"'],
-            _verify_created,
-        ),
-    ]
-
-
 def smoke_steps(
     image: dagger.Container, workspace: dagger.Directory | None, version: str
-) -> list[tuple[Check, dagger.Container]]:
+) -> list[tuple[smoke.Check, dagger.Container]]:
     """Each check with the container state that runs it (chained, so files carry over)."""
     ctr = (
-        image.with_user(RUNTIME_USER)
+        image.with_user(smoke.RUNTIME_USER)
         .with_mounted_directory(
-            WORKSPACE,
+            smoke.WORKSPACE,
             workspace if workspace is not None else sample_workspace(),
-            owner=RUNTIME_UID_GID,
+            owner=smoke.RUNTIME_UID_GID,
         )
-        .with_workdir(WORKSPACE)
+        .with_workdir(smoke.WORKSPACE)
     )
     steps = []
-    for check in smoke_checks(version):
+    for check in smoke.smoke_checks(version):
         ctr = ctr.with_exec(check.args, expect=dagger.ReturnType.ANY)
         steps.append((check, ctr))
     return steps
@@ -377,55 +321,7 @@ def publish_steps(
     return [PublishStep(f"{host}/{repository}:{tag}", ctr, list(variants[1:])) for tag in planned]
 
 
-def check_platforms(platforms: list[str]) -> list[str]:
-    wanted = list(dict.fromkeys(p.strip() for p in platforms if p.strip()))
-    if not wanted:
-        raise ValueError("no platform given (e.g. linux/amd64)")
-    for platform in wanted:
-        if not PLATFORM.fullmatch(platform):
-            raise ValueError(f"platform {platform!r} is not os/arch[/variant], e.g. linux/arm64")
-    return wanted
-
-
-# --- plain checks on command output -------------------------------------------------------------
-
-
-def _expect_line(expected: str, stdout: str) -> str | None:
-    got = stdout.strip()
-    return None if got == expected else f"expected {expected!r}, got {got!r}"
-
-
-def _verify_analysis(stdout: str) -> str | None:
-    try:
-        document = json.loads(stdout)
-    except ValueError:
-        return "output is not one JSON document"
-    if not isinstance(document, dict) or "formatVersion" not in document:
-        return "JSON has no formatVersion"
-    analysis = document.get("analysis", document)
-    languages = {
-        str(entry.get("language", "")).lower(): entry
-        for entry in analysis.get("languages", [])
-        if isinstance(entry, dict)
-    }
-    python = languages.get("python")
-    if not python or not python.get("files"):
-        return "no Python files counted in /workspace"
-    return None
-
-
-def _verify_created(stdout: str) -> str | None:
-    lines = stdout.split()
-    if len(lines) != 2 or not lines[0].isdigit():
-        return f"unexpected output {stdout.strip()!r}"
-    if int(lines[0]) == 0:
-        return f"create wrote no files into {WORKSPACE}/{SMOKE_PROJECT}"
-    if lines[1] != RUNTIME_UID_GID:
-        return f"created project belongs to {lines[1]}, not {RUNTIME_UID_GID}"
-    return None
-
-
-# --- the few places that talk to the engine or AWS ---------------------------------------------
+# --- the few places that talk to the engine ----------------------------------------------------
 
 
 async def package_version(source: dagger.Directory) -> str:
@@ -446,7 +342,7 @@ async def run_smoke_checks(
         problem = f"exit code {code}" if code != 0 else check.verify(stdout)
         if problem:
             stderr = await ctr.stderr()
-            raise SmokeTestError(
+            raise smoke.SmokeTestError(
                 f"test-container: {check.name} failed: {problem}\n"
                 f"$ {' '.join(check.args)}\n--- stdout\n{stdout.strip()}\n"
                 f"--- stderr\n{stderr.strip()}"
@@ -459,63 +355,3 @@ async def push(step: PublishStep) -> str:
     return await step.container.publish(
         step.address, platform_variants=step.platform_variants or None
     )
-
-
-def refuse_existing_versions(registry: str, repository: str, taken: list[str], force: bool):
-    """The release guard: planned X.Y.Z tags that already exist stop publish unless ``force``."""
-    if taken and not force:
-        raise ReleaseExistsError(
-            f"{registry}/{repository}:{', '.join(taken)} already exists and version tags are "
-            "immutable; bump __version__ or pass --force"
-        )
-
-
-def guard_registry(
-    registry: str,
-    repository: str,
-    planned: list[str],
-    *,
-    force: bool,
-    username: str = "",
-    password: str | None = None,
-) -> None:
-    """The release guard for a non-ECR registry, over the OCI distribution API."""
-    versions = [tag for tag in planned if tags.is_version_tag(tag)]
-    if not versions:
-        return
-    taken = oci.existing_tags(registry, repository, versions, username=username, password=password)
-    refuse_existing_versions(registry, repository, taken, force)
-
-
-def prepare_ecr(
-    *,
-    region: str,
-    account_id: str,
-    repository: str,
-    planned: list[str],
-    force: bool,
-    kms_key: str = "",
-    access_key_id: str | None = None,
-    secret_access_key: str | None = None,
-    session_token: str | None = None,
-    web_identity_token: str | None = None,
-    role_arn: str = "",
-    endpoint_url: str | None = None,
-) -> ecr.RegistryLogin:
-    """Credentials, repository, release guard, login: everything AWS before the gate."""
-    creds = ecr.resolve_credentials(
-        region,
-        access_key_id=access_key_id,
-        secret_access_key=secret_access_key,
-        session_token=session_token,
-        web_identity_token=web_identity_token,
-        role_arn=role_arn or None,
-        endpoint_url=endpoint_url,
-    )
-    account = account_id or ecr.caller_account(region, creds, endpoint_url)
-    client = ecr.ecr_client(region, creds, endpoint_url)
-    repo = ecr.ensure_repository(client, repository, registry_id=account, kms_key=kms_key or None)
-    versions = [tag for tag in planned if tags.is_version_tag(tag)]
-    taken = ecr.existing_tags(client, repository, versions, registry_id=account)
-    refuse_existing_versions(repo.uri.split("/")[0], repository, taken, force)
-    return ecr.login(client, account)
