@@ -269,6 +269,19 @@ def _uv_env() -> dict[str, str]:
     return env
 
 
+def _uv_run(uv: str, project: Path, *args: str, timeout: float = 120):
+    """`uv run ARGS` inside a generated project, as its developer would type it."""
+    return subprocess.run(
+        [uv, "run", "--no-progress", *args],
+        cwd=project,
+        env=_uv_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("template", ["python-cli", "python-microservice"])
 def test_generated_python_project_passes_its_own_tests_with_uv(run_cli, tmp_path, template):
@@ -281,40 +294,16 @@ def test_generated_python_project_passes_its_own_tests_with_uv(run_cli, tmp_path
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     project = tmp_path / "gen-check"
-    result = subprocess.run(
-        [uv, "run", "--no-progress", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        env=_uv_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = _uv_run(uv, project, "pytest", "-q", "-p", "no:cacheprovider", timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert re.search(r"^\d+ passed in ", output, re.MULTILINE), output
     # Its own linter and formatter (dev group, [tool.ruff]) accept it, awkward description and all.
     for lint in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
-        checked = subprocess.run(
-            [uv, "run", "--no-progress", *lint],
-            cwd=project,
-            env=_uv_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        checked = _uv_run(uv, project, *lint)
         assert checked.returncode == 0, checked.stdout + checked.stderr
     # The console script named after the project works too.
-    version = subprocess.run(
-        [uv, "run", "--no-progress", "gen-check", "--version"],
-        cwd=project,
-        env=_uv_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    version = _uv_run(uv, project, "gen-check", "--version")
     assert version.returncode == 0, version.stderr
     assert "0.1.0" in version.stdout
 
