@@ -156,15 +156,20 @@ def test_every_ecr_call_of_the_dagger_module_is_allowed():
     assert needed <= set(_allowed()), needed - set(_allowed())
 
 
-@pytest.mark.aws
-def test_iam_accepts_both_policy_documents_moto(aws_env):
-    iam = boto3.client(
+@pytest.fixture
+def iam(aws_env):
+    """IAM on the moto server: it validates policy documents as AWS does."""
+    return boto3.client(
         "iam",
         endpoint_url=aws_env["AWS_ENDPOINT_URL"],
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.mark.aws
+def test_iam_accepts_both_policy_documents_moto(iam):
     role = iam.create_role(
         RoleName="code-agent-bitbucket-publish", AssumeRolePolicyDocument=TRUST.read_text()
     )["Role"]
@@ -182,17 +187,10 @@ def test_iam_accepts_both_policy_documents_moto(aws_env):
 
 
 @pytest.mark.aws
-def test_moto_iam_rejects_a_malformed_policy_moto(aws_env):
+def test_moto_iam_rejects_a_malformed_policy_moto(iam):
     """The acceptance above means something: a document missing its Effect is refused."""
     from botocore.exceptions import ClientError
 
-    iam = boto3.client(
-        "iam",
-        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
     bad = json.loads(PERMISSIONS.read_text())
     del bad["Statement"][0]["Effect"]
     with pytest.raises(ClientError, match="MalformedPolicyDocument"):
